@@ -1,0 +1,55 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { PublicUser, UsersService } from '../users/users.service';
+import { PasswordHasherService } from './passwords/password-hasher.service';
+import { SecurityEventsService } from './security-events.service';
+import { SessionContext } from './tokens/refresh-token.repository';
+import { INVALID_REFRESH_TOKEN, RefreshTokenRotationService, TokenPair } from './tokens/refresh-token-rotation.service';
+import { SessionRevocationService } from './tokens/session-revocation.service';
+
+const INVALID_CREDENTIALS = 'Invalid email or password';
+
+/** Sign-up, sign-in and sign-out use cases. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordHasherService,
+    private readonly rotation: RefreshTokenRotationService,
+    private readonly revocation: SessionRevocationService,
+    private readonly securityEvents: SecurityEventsService,
+  ) {}
+
+  async register(email: string, password: string): Promise<PublicUser> {
+    return this.users.create(email, await this.passwords.hash(password));
+  }
+
+  /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
+  async login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+    const user = await this.users.findCredentials(email);
+    if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
+      this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent });
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    return this.rotation.startSession(user.id, ctx);
+  }
+
+  /**
+   * Ends the session the refresh token belongs to, whether the token is the live one or an
+   * older one from a stale tab. Repeating it is harmless (markers are rewritten).
+   */
+  async logout(refreshToken: unknown): Promise<void> {
+    const owner = await this.rotation.sessionOf(refreshToken);
+    if (!owner) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    await this.revocation.endSession(owner.userId, owner.sessionId, 'logout');
+  }
+
+  async logoutAll(userId: string): Promise<void> {
+    await this.revocation.endAllSessions(userId, 'logout_all');
+  }
+
+  async me(userId: string): Promise<PublicUser> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new UnauthorizedException('Account no longer exists');
+    return user;
+  }
+}

@@ -1,0 +1,7 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { AuthenticatedRequest, AuthenticatedUser } from '../guards/access-token.guard';
+
+/** The caller of a route protected by AccessTokenGuard: `@CurrentUser() user: AuthenticatedUser`. */
+export const CurrentUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AuthenticatedUser => ctx.switchToHttp().getRequest<AuthenticatedRequest>().user,
+);

@@ -1,0 +1,68 @@
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import type { CookieOptions, Request, Response } from 'express';
+import { appConfig, AppConfig } from '../config/app.config';
+import { TokenResponseDto } from './dto/token-response.dto';
+import type { SessionContext } from './tokens/refresh-token.repository';
+import type { TokenPair } from './tokens/refresh-token-rotation.service';
+
+export const REFRESH_COOKIE = 'refresh_token';
+export const TRANSPORT_HEADER = 'x-token-transport';
+
+/**
+ * How a refresh token travels: in an httpOnly cookie (browsers, the default) or in the JSON
+ * body when the client sends `X-Token-Transport: body` (mobile apps). Only this class knows.
+ */
+@Injectable()
+export class RefreshTokenTransport {
+  private readonly allowedOrigins: Set<string>;
+
+  constructor(@Inject(appConfig.KEY) private readonly config: AppConfig) {
+    this.allowedOrigins = new Set(config.allowedOrigins);
+  }
+
+  usesBody(req: Request): boolean {
+    return String(req.headers[TRANSPORT_HEADER] ?? '').toLowerCase() === 'body';
+  }
+
+  /**
+   * The presented refresh token (unvalidated). A cookie-carried request from a foreign origin
+   * is refused: SameSite=Strict already keeps the cookie off cross-site requests, this also
+   * covers same-site origins that are not ours.
+   */
+  read(req: Request): unknown {
+    if (this.usesBody(req)) return (req.body as Record<string, unknown> | undefined)?.refreshToken;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.allowedOrigins.has(origin)) {
+      throw new ForbiddenException('Origin not allowed');
+    }
+    return req.cookies?.[REFRESH_COOKIE];
+  }
+
+  /** Writes the pair the way the client asked for it and returns the JSON body. */
+  send(req: Request, res: Response, pair: TokenPair): TokenResponseDto {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    const body: TokenResponseDto = { accessToken: pair.accessToken, tokenType: 'Bearer', expiresIn: pair.accessTokenTtl };
+    if (this.usesBody(req)) return { ...body, refreshToken: pair.refreshToken };
+    const maxAge = Math.max(0, pair.refreshTokenExpiresAt.getTime() - Date.now());
+    res.cookie(REFRESH_COOKIE, pair.refreshToken, { ...this.cookieOptions(), maxAge });
+    return body;
+  }
+
+  clear(res: Response): void {
+    res.setHeader('Cache-Control', 'no-store');
+    res.clearCookie(REFRESH_COOKIE, this.cookieOptions());
+  }
+
+  private cookieOptions(): CookieOptions {
+    return { httpOnly: true, sameSite: 'strict', path: '/auth', secure: this.config.cookieSecure };
+  }
+}
+
+/** Device information recorded on the session. */
+export function sessionContext(req: Request): SessionContext {
+  return {
+    ip: req.ip ?? null,
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
+  };
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { authConfig, AuthConfig } from '../../config/auth.config';
+
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Short-lived HS256 JWTs. Revocation is not here: the guard checks Redis markers. */
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+  ) {}
+
+  get ttlSeconds(): number {
+    return this.config.accessTokenTtl;
+  }
+
+  sign(userId: string, sessionId: string): Promise<string> {
+    return this.jwt.signAsync(
+      { sid: sessionId },
+      { subject: userId, jwtid: randomUUID(), expiresIn: this.config.accessTokenTtl, algorithm: 'HS256' },
+    );
+  }
+
+  /** Returns the claims, or null for any token that is not ours, not HS256, expired or incomplete. */
+  async verify(token: string): Promise<AccessTokenClaims | null> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
+      const valid =
+        typeof claims.sub === 'string' && UUID.test(claims.sub) &&
+        typeof claims.sid === 'string' && UUID.test(claims.sid) &&
+        typeof claims.jti === 'string' && typeof claims.exp === 'number' && typeof claims.iat === 'number';
+      return valid ? claims : null;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { authConfig, AuthConfig } from '../../config/auth.config';
+import { SecurityEventsService } from '../security-events.service';
+import { AccessTokenService } from './access-token.service';
+import { RefreshTokenRepository, SessionContext } from './refresh-token.repository';
+import { SessionRevocationService } from './session-revocation.service';
+import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
+import { TokenBlacklistService } from './token-blacklist.service';
+
+export interface TokenPair {
+  accessToken: string;
+  accessTokenTtl: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  userId: string;
+  sessionId: string;
+}
+
+/** One message for every unusable refresh token: the response is no oracle for an attacker. */
+export const INVALID_REFRESH_TOKEN = 'Refresh token is invalid, expired or revoked';
+
+/** A retired token, from Postgres or (after its row was purged) from the Redis blacklist. */
+interface RetiredToken {
+  userId: string;
+  sessionId: string;
+  secondsSinceRotation: number;
+}
+
+/**
+ * The refresh-token lifecycle: issue at login, rotate on refresh, and tell a benign
+ * concurrent replay (grace window) from theft (reuse), which ends the user's sessions.
+ */
+@Injectable()
+export class RefreshTokenRotationService {
+  private readonly logger = new Logger(RefreshTokenRotationService.name);
+  private readonly hasher: TokenHasher;
+
+  constructor(
+    private readonly repository: RefreshTokenRepository,
+    private readonly blacklist: TokenBlacklistService,
+    private readonly revocation: SessionRevocationService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly securityEvents: SecurityEventsService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+  ) {
+    this.hasher = new TokenHasher(config.refreshTokenSecret);
+  }
+
+  /** Opens a new session (login) and returns its first token pair. */
+  async startSession(userId: string, ctx: SessionContext): Promise<TokenPair> {
+    const refreshToken = generateOpaqueToken();
+    const issued = await this.repository.createSession(
+      userId,
+      this.hasher.hash(refreshToken),
+      { idle: this.config.refreshTokenTtl, absolute: this.config.refreshTokenAbsoluteTtl },
+      ctx,
+    );
+    return this.pair(refreshToken, issued.userId, issued.sessionId, issued.expiresAt);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. Hot path: one Redis GET, one SQL statement,
+   * one Redis SET. Everything else (grace, reuse, unknown tokens) takes the slow path.
+   */
+  async rotate(token: unknown, ctx: SessionContext): Promise<TokenPair> {
+    if (!isWellFormedToken(token)) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    const hash = this.hasher.hash(token);
+    // Redis unreachable throws here, before anything changes: the caller answers 503.
+    const listed = await this.blacklist.find(hash);
+    if (!listed) {
+      const successor = this.hasher.successorOf(token);
+      const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl);
+      if (rotated) {
+        await this.blacklist
+          .addRotated(hash, { ...rotated, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
+          // Postgres has committed the rotation and still recognises reuse from the row;
+          // refusing now would push the client into a retry that looks like theft.
+          .catch((err: Error) => this.logger.warn(`Blacklist write failed after rotation: ${err.message}`));
+        return this.pair(successor, rotated.userId, rotated.sessionId, rotated.expiresAt);
+      }
+    }
+    const retired = await this.findRetired(hash, listed);
+    if (!retired) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    if (this.config.reuseGrace > 0 && retired.secondsSinceRotation <= this.config.reuseGrace) {
+      return this.replayWithinGrace(token, retired);
+    }
+    await this.reportReuse(retired, ctx);
+    throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+  }
+
+  /** The session a refresh token (live or retired) belongs to, for logout. */
+  async sessionOf(token: unknown): Promise<{ userId: string; sessionId: string } | null> {
+    if (!isWellFormedToken(token)) return null;
+    const hash = this.hasher.hash(token);
+    const record = await this.repository.findByHash(hash);
+    if (record) return record;
+    const listed = await this.blacklist.find(hash);
+    return listed ? { userId: listed.userId, sessionId: listed.sessionId } : null;
+  }
+
+  /**
+   * A token that could not be rotated, if it is a rotated token of a live session: the only
+   * case that is either a benign replay or theft. Everything else (unknown, expired, revoked
+   * without successor, session already ended) is a plain 401 that trips nothing.
+   */
+  private async findRetired(
+    hash: Buffer,
+    listed: Awaited<ReturnType<TokenBlacklistService['find']>>,
+  ): Promise<RetiredToken | null> {
+    const record = await this.repository.findByHash(hash);
+    if (record) {
+      if (!record.sessionLive || !record.rotated || record.retiredSecondsAgo === null) return null;
+      return { ...record, secondsSinceRotation: record.retiredSecondsAgo };
+    }
+    // The row is gone (purged by the cleanup job): the blacklist still remembers the token.
+    if (listed?.kind !== 'rotated') return null;
+    if (!(await this.repository.isSessionLive(listed.sessionId))) return null;
+    return { ...listed, secondsSinceRotation: (Date.now() - listed.rotatedAtMs) / 1000 };
+  }
+
+  /** Two tabs or a retried request: hand out the same successor again, create nothing. */
+  private async replayWithinGrace(token: string, retired: RetiredToken): Promise<TokenPair> {
+    const successor = this.hasher.successorOf(token);
+    const current = await this.repository.findByHash(this.hasher.hash(successor));
+    if (!current || !current.sessionLive || current.sessionId !== retired.sessionId) {
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    // The successor may itself have been rotated a moment ago; its own grace rule applies then.
+    return this.pair(successor, retired.userId, retired.sessionId, current.expiresAt);
+  }
+
+  private async reportReuse(retired: RetiredToken, ctx: SessionContext): Promise<void> {
+    const scope = this.config.reuseRevokes;
+    const ended =
+      scope === 'user'
+        ? await this.revocation.endAllSessions(retired.userId, 'reuse')
+        : (await this.revocation.endSession(retired.userId, retired.sessionId, 'reuse'), [retired.sessionId]);
+    this.securityEvents.refreshTokenReuse({
+      userId: retired.userId,
+      sessionId: retired.sessionId,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      revoked: scope,
+      sessionsEnded: ended.length,
+    });
+  }
+
+  private async pair(refreshToken: string, userId: string, sessionId: string, expiresAt: Date): Promise<TokenPair> {
+    return {
+      accessToken: await this.accessTokens.sign(userId, sessionId),
+      accessTokenTtl: this.accessTokens.ttlSeconds,
+      refreshToken,
+      refreshTokenExpiresAt: expiresAt,
+      userId,
+      sessionId,
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { authConfig, AuthConfig } from '../../config/auth.config';
+import { RedisService } from '../../redis/redis.service';
+
+/** Why a refresh token's hash is on the blacklist. */
+export type BlacklistEntry =
+  | { kind: 'rotated'; sessionId: string; userId: string; rotatedAtMs: number }
+  | { kind: 'revoked'; sessionId: string; userId: string };
+
+/**
+ * Redis side of revocation: the refresh-token blacklist and the per-session markers that
+ * the access-token guard checks. Every key carries a TTL equal to the longest time the
+ * token it stands for could still be presented, so Redis never needs a cleanup job.
+ *
+ * Keys: `bl:<hex hmac>` for refresh tokens, `rs:<session id>` for ended sessions.
+ */
+@Injectable()
+export class TokenBlacklistService {
+  /** An access token issued an instant before revocation lives this long at most. */
+  private readonly sessionMarkerTtlSeconds: number;
+
+  constructor(
+    private readonly redis: RedisService,
+    @Inject(authConfig.KEY) config: AuthConfig,
+  ) {
+    // A little slack for clock skew and for a rotation racing the revocation.
+    this.sessionMarkerTtlSeconds = config.accessTokenTtl + 60;
+  }
+
+  async find(hash: Buffer): Promise<BlacklistEntry | null> {
+    const value = await this.redis.client.get(blacklistKey(hash));
+    return value ? decodeEntry(value) : null;
+  }
+
+  async addRotated(hash: Buffer, entry: Omit<Extract<BlacklistEntry, { kind: 'rotated' }>, 'kind'>, expiresAt: Date) {
+    const ttlMs = expiresAt.getTime() - Date.now();
+    if (ttlMs <= 0) return;
+    await this.redis.client.set(
+      blacklistKey(hash),
+      `r|${entry.sessionId}|${entry.userId}|${entry.rotatedAtMs}`,
+      'PX',
+      ttlMs,
+    );
+  }
+
+  /** Blacklists revoked tokens and marks their sessions ended, in one round trip. */
+  async addRevoked(
+    tokens: { hash: Buffer; sessionId: string; userId: string; expiresAt: Date }[],
+    sessionIds: string[],
+  ): Promise<void> {
+    if (!tokens.length && !sessionIds.length) return;
+    const pipeline = this.redis.client.pipeline();
+    const now = Date.now();
+    for (const t of tokens) {
+      const ttlMs = t.expiresAt.getTime() - now;
+      // NX: a rotated entry already there must keep saying "rotated".
+      if (ttlMs > 0) pipeline.set(blacklistKey(t.hash), `x|${t.sessionId}|${t.userId}`, 'PX', ttlMs, 'NX');
+    }
+    for (const id of new Set(sessionIds)) pipeline.set(sessionKey(id), '1', 'EX', this.sessionMarkerTtlSeconds);
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    return (await this.redis.client.exists(sessionKey(sessionId))) === 1;
+  }
+}
+
+export const blacklistKey = (hash: Buffer) => `bl:${hash.toString('hex')}`;
+export const sessionKey = (sessionId: string) => `rs:${sessionId}`;
+
+function decodeEntry(value: string): BlacklistEntry | null {
+  const [kind, sessionId, userId, rotatedAt] = value.split('|');
+  if (kind === 'r') return { kind: 'rotated', sessionId, userId, rotatedAtMs: Number(rotatedAt) };
+  if (kind === 'x') return { kind: 'revoked', sessionId, userId };
+  return null;
+}

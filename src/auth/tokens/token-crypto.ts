@@ -1,0 +1,41 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** 256 bits from the CSPRNG, base64url: 43 URL-safe characters. */
+const TOKEN_BYTES = 32;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function generateOpaqueToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+/** Cheap shape check so garbage never costs a Redis or Postgres round trip. */
+export function isWellFormedToken(value: unknown): value is string {
+  return typeof value === 'string' && TOKEN_PATTERN.test(value);
+}
+
+/**
+ * Keyed hashes for opaque tokens. Only these hashes are stored; without the server secret a
+ * leaked table cannot be turned back into tokens or checked against guesses.
+ */
+export class TokenHasher {
+  private readonly successorKey: Buffer;
+
+  constructor(private readonly secret: string) {
+    // A separate key, so the successor of a token is not its stored hash.
+    this.successorKey = createHmac('sha256', secret).update('refresh-token-successor/v1').digest();
+  }
+
+  /** HMAC-SHA-256(secret, token): the value stored in `token_hash` and keyed in the blacklist. */
+  hash(token: string): Buffer {
+    return createHmac('sha256', this.secret).update(token).digest();
+  }
+
+  /**
+   * The refresh token that replaces `token` on rotation. Deterministic, so every concurrent
+   * refresh with one token, and a replay inside the grace window, hands out the same successor
+   * without the raw successor ever being stored anywhere.
+   */
+  successorOf(token: string): string {
+    return createHmac('sha256', this.successorKey).update(token).digest('base64url');
+  }
+}

@@ -1,0 +1,82 @@
+import { validateCronExpression } from 'cron';
+import * as Joi from 'joi';
+
+/**
+ * The example secrets shipped in `.env.example`. Production refuses them
+ * (test/unit/env-example.spec.ts keeps this list and the file in step).
+ */
+export const EXAMPLE_SECRETS = {
+  JWT_ACCESS_SECRET: 'dev-only-access-secret-change-me-0123456789',
+  REFRESH_TOKEN_SECRET: 'dev-only-refresh-secret-change-me-0123456789',
+} as const;
+
+const seconds = () => Joi.number().integer().min(1);
+const origin = Joi.string().uri({ scheme: ['http', 'https'] });
+
+/** Every variable of the contract, with its default. Unknown variables are ignored. */
+export const envSchema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().port().default(3000),
+  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).required(),
+  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).required(),
+  REDIS_KEY_PREFIX: Joi.string().max(64).default('auth:'),
+  JWT_ACCESS_SECRET: Joi.string().min(16).required(),
+  REFRESH_TOKEN_SECRET: Joi.string().min(16).required(),
+  ACCESS_TOKEN_TTL: seconds().default(900),
+  REFRESH_TOKEN_TTL: seconds().default(604800),
+  REFRESH_TOKEN_ABSOLUTE_TTL: seconds().default(2592000),
+  REFRESH_TOKEN_REUSE_GRACE: Joi.number().integer().min(0).max(300).default(10),
+  REUSE_REVOKES: Joi.string().valid('user', 'session').default('user'),
+  PASSWORD_RESET_TTL: seconds().default(3600),
+  REFRESH_TOKEN_CLEANUP_CRON: Joi.string()
+    .default('0 3 * * *')
+    .custom((value: string, helpers) =>
+      validateCronExpression(value).valid ? value : helpers.error('any.invalid'),
+    )
+    .messages({ 'any.invalid': '{{#label}} is not a valid cron expression' }),
+  ALLOWED_ORIGINS: Joi.string()
+    .allow('')
+    .default('')
+    .custom((value: string, helpers) =>
+      splitList(value).every((o) => !origin.validate(o).error) ? value : helpers.error('any.invalid'),
+    )
+    .messages({ 'any.invalid': '{{#label}} must be a comma-separated list of http(s) origins' }),
+  COOKIE_SECURE: Joi.boolean().default(true),
+  TRUST_PROXY: Joi.alternatives(Joi.boolean(), Joi.number().integer().min(0), Joi.string()).default(false),
+  SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').optional(),
+  MAIL_FROM: Joi.string().default('Auth <no-reply@localhost>'),
+  APP_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('http://localhost:3000'),
+  LOG_LEVEL: Joi.string().valid('error', 'warn', 'log', 'debug', 'verbose').default('log'),
+}).unknown(true);
+
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Validates the environment at start-up. Throws one error naming every bad variable,
+ * which stops the process before anything listens.
+ */
+export function validateEnv(raw: Record<string, unknown>): Record<string, unknown> {
+  const { error, value } = envSchema.validate(raw, { abortEarly: false, convert: true });
+  const problems = error ? error.details.map((d) => d.message) : [];
+  if (!error && value.NODE_ENV === 'production') problems.push(...productionProblems(value));
+  if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  return value;
+}
+
+function productionProblems(env: Record<string, any>): string[] {
+  const problems: string[] = [];
+  for (const name of ['JWT_ACCESS_SECRET', 'REFRESH_TOKEN_SECRET'] as const) {
+    const secret = String(env[name]);
+    if (Buffer.byteLength(secret) < 32) problems.push(`"${name}" must be at least 32 bytes in production`);
+    if (secret === EXAMPLE_SECRETS[name]) problems.push(`"${name}" must not be the example value in production`);
+  }
+  if (env.JWT_ACCESS_SECRET === env.REFRESH_TOKEN_SECRET)
+    problems.push('"REFRESH_TOKEN_SECRET" must differ from "JWT_ACCESS_SECRET" in production');
+  if (!env.SMTP_URL) problems.push('"SMTP_URL" is required in production');
+  return problems;
+}
