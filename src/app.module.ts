@@ -15,6 +15,7 @@ import { RedisModule } from './redis/redis.module';
       isGlobal: true,
       // Real environment wins over .env; validated values (with defaults) are written back.
       envFilePath: '.env',
+      ignoreEnvFile: process.env.NODE_ENV === 'test',
       validate: validateEnv,
       override: true,
       load: [appConfig, authConfig, databaseConfig, redisConfig],

@@ -1,0 +1,108 @@
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { appConfig, AppConfig } from '../../src/config/app.config';
+import { authConfig, AuthConfig } from '../../src/config/auth.config';
+import { redisConfig, RedisConfig } from '../../src/config/infra.config';
+import { PrismaService } from '../../src/prisma/prisma.service';
+import { RedisService } from '../../src/redis/redis.service';
+
+export interface TestAppOptions {
+  auth?: Partial<AuthConfig>;
+  app?: Partial<AppConfig>;
+  redis?: Partial<RedisConfig>;
+}
+
+/** Collects every log line the app writes, so tests can assert on events and on leaks. */
+export class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log = (m: unknown, ...rest: unknown[]) => this.push('log', m, rest);
+  warn = (m: unknown, ...rest: unknown[]) => this.push('warn', m, rest);
+  error = (m: unknown, ...rest: unknown[]) => this.push('error', m, rest);
+  debug = (m: unknown, ...rest: unknown[]) => this.push('debug', m, rest);
+  verbose = (m: unknown, ...rest: unknown[]) => this.push('verbose', m, rest);
+  private push(level: string, message: unknown, rest: unknown[]) {
+    this.lines.push(`${level} ${[message, ...rest].map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`);
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestApp {
+  app: INestApplication;
+  http: () => ReturnType<typeof request>;
+  prisma: PrismaService;
+  redis: RedisService;
+  logs: CapturingLogger;
+  close: () => Promise<void>;
+}
+
+/** The real application (real Postgres, real Redis), with config overrides per test file. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const builder = Test.createTestingModule({ imports: [AppModule] });
+  if (options.auth) builder.overrideProvider(authConfig.KEY).useValue({ ...authConfig(), ...options.auth });
+  if (options.app) builder.overrideProvider(appConfig.KEY).useValue({ ...appConfig(), ...options.app });
+  if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
+  const moduleRef = await builder.compile();
+  const logs = new CapturingLogger();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: logs });
+  configureApp(app);
+  await app.init();
+  const server = app.getHttpServer() as App;
+  return {
+    app,
+    http: () => request(server),
+    prisma: app.get(PrismaService),
+    redis: app.get(RedisService),
+    logs,
+    close: () => app.close(),
+  };
+}
+
+export const uniqueEmail = () => `user-${randomUUID()}@example.test`;
+export const PASSWORD = 'correct horse battery staple';
+const BODY = { 'X-Token-Transport': 'body' };
+
+export interface Session {
+  userId: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function register(t: TestApp, email = uniqueEmail()): Promise<{ id: string; email: string }> {
+  const res = await t.http().post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+  return res.body;
+}
+
+/** Logs in with the body transport (mobile style) and returns the pair. */
+export async function login(t: TestApp, email: string): Promise<Omit<Session, 'userId' | 'email'>> {
+  const res = await t.http().post('/auth/login').set(BODY).send({ email, password: PASSWORD }).expect(200);
+  return { accessToken: res.body.accessToken, refreshToken: res.body.refreshToken };
+}
+
+export async function registerAndLogin(t: TestApp): Promise<Session> {
+  const user = await register(t);
+  return { userId: user.id, email: user.email, ...(await login(t, user.email)) };
+}
+
+export function refreshBody(t: TestApp, refreshToken: unknown) {
+  return t.http().post('/auth/refresh').set(BODY).send({ refreshToken });
+}
+
+export function me(t: TestApp, accessToken: string) {
+  return t.http().get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asserts the contract's error shape and that nothing internal leaks. */
+export function expectErrorShape(body: any, status: number) {
+  expect(body).toEqual({ statusCode: status, error: expect.any(String), message: expect.any(String) });
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+\(.+:\d+:\d+\)|SELECT |INSERT |UPDATE |prisma/i);
+}
