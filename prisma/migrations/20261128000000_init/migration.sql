@@ -64,6 +64,9 @@ CREATE INDEX "sessions_user_id_idx" ON "sessions"("user_id");
 CREATE INDEX "sessions_absolute_expires_at_idx" ON "sessions"("absolute_expires_at");
 
 -- CreateIndex
+CREATE INDEX "sessions_revoked_at_idx" ON "sessions"("revoked_at");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "refresh_tokens_token_hash_key" ON "refresh_tokens"("token_hash");
 
 -- CreateIndex

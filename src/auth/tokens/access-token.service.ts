@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   exp: number;
 }
 
+/** Tolerated clock difference between instances; a token "issued" later than this is forged. */
+const CLOCK_SKEW_SECONDS = 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Short-lived HS256 JWTs. Revocation is not here: the guard checks Redis markers. */
@@ -39,7 +41,8 @@ export class AccessTokenService {
       const valid =
         typeof claims.sub === 'string' && UUID.test(claims.sub) &&
         typeof claims.sid === 'string' && UUID.test(claims.sid) &&
-        typeof claims.jti === 'string' && typeof claims.exp === 'number' && typeof claims.iat === 'number';
+        typeof claims.jti === 'string' && typeof claims.exp === 'number' &&
+        typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS;
       return valid ? claims : null;
     } catch {
       return null;

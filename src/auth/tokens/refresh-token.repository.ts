@@ -121,6 +121,13 @@ export class RefreshTokenRepository {
     return rows.length > 0;
   }
 
+  /** Sessions ended in the last `seconds`: those whose access tokens may still be unexpired. */
+  async sessionsRevokedWithin(seconds: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => ${seconds})`;
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Ends sessions: their live refresh tokens are revoked and the sessions marked, in one
    * transaction. Returns what the caller must also blacklist and mark in Redis.

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { RedisService } from '../../redis/redis.service';
 import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
 import { TokenBlacklistService } from './token-blacklist.service';
 
@@ -11,11 +12,34 @@ export type RevocationReason = 'logout' | 'logout_all' | 'reuse' | 'session_revo
  * repeating the call is safe and rewrites the markers.
  */
 @Injectable()
-export class SessionRevocationService {
+export class SessionRevocationService implements OnModuleInit {
+  private readonly logger = new Logger(SessionRevocationService.name);
+
   constructor(
     private readonly tokens: RefreshTokenRepository,
     private readonly blacklist: TokenBlacklistService,
+    private readonly redis: RedisService,
   ) {}
+
+  /**
+   * Redis keeps nothing on disk in many deployments: after it restarts empty, the markers of
+   * recently ended sessions are rewritten from Postgres so their access tokens stay dead.
+   */
+  onModuleInit(): void {
+    this.redis.client.on('ready', () => void this.restoreSessionMarkers());
+    void this.restoreSessionMarkers();
+  }
+
+  async restoreSessionMarkers(): Promise<number> {
+    try {
+      const ids = await this.tokens.sessionsRevokedWithin(this.blacklist.sessionMarkerTtlSeconds);
+      await this.blacklist.addRevoked([], ids);
+      return ids.length;
+    } catch (err) {
+      this.logger.warn(`Could not restore session revocation markers: ${(err as Error).message}`);
+      return 0;
+    }
+  }
 
   async endSession(userId: string, sessionId: string, reason: RevocationReason): Promise<void> {
     await this.end({ userId, sessionId }, reason);

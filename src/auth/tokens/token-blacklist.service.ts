@@ -17,7 +17,7 @@ export type BlacklistEntry =
 @Injectable()
 export class TokenBlacklistService {
   /** An access token issued an instant before revocation lives this long at most. */
-  private readonly sessionMarkerTtlSeconds: number;
+  readonly sessionMarkerTtlSeconds: number;
 
   constructor(
     private readonly redis: RedisService,

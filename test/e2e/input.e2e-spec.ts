@@ -1,0 +1,91 @@
+import { PasswordHasherService } from '../../src/auth/passwords/password-hasher.service';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createTestApp, expectErrorShape, PASSWORD, register, registerAndLogin, TestApp, uniqueEmail } from '../support/test-app';
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+function jwt(header: object, claims: object, secret = process.env.JWT_ACCESS_SECRET!): string {
+  const body = `${b64(header)}.${b64(claims)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+describe('bad input', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await createTestApp()));
+  afterAll(() => t.close());
+
+  it.each([
+    ['malformed JSON', '{"email": "a@b.c", ', 400],
+    ['JSON that is not an object', '"just a string"', 400],
+    ['wrong types', JSON.stringify({ email: 42, password: ['x'] }), 400],
+    ['missing fields', JSON.stringify({}), 400],
+    ['an invalid email', JSON.stringify({ email: 'not-an-email', password: PASSWORD }), 400],
+    ['a too short password', JSON.stringify({ email: 'a@b.io', password: 'short' }), 400],
+    ['an oversized body', JSON.stringify({ email: 'a@b.io', password: 'x'.repeat(100_000) }), 413],
+  ])('register with %s → %i in the error shape', async (_name, body, status) => {
+    const res = await t.http().post('/auth/register').set('Content-Type', 'application/json').send(body);
+    expect(res.status).toBe(status);
+    expectErrorShape(res.body, status);
+  });
+
+  it('login with malformed or missing fields → 400, never 500', async () => {
+    for (const body of ['{bad', JSON.stringify({ email: null }), JSON.stringify({ email: 'a@b.io', password: { $gt: '' } })]) {
+      const res = await t.http().post('/auth/login').set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expectErrorShape(res.body, 400);
+    }
+  });
+
+  it('register with a taken email (any case) → 409', async () => {
+    const user = await register(t);
+    const res = await t.http().post('/auth/register').send({ email: user.email.toUpperCase(), password: PASSWORD }).expect(409);
+    expectErrorShape(res.body, 409);
+  });
+
+  it('gives one 401 message for an unknown email and a wrong password, and verifies a hash for both', async () => {
+    const user = await register(t);
+    const verify = jest.spyOn(t.app.get(PasswordHasherService), 'verify');
+    try {
+      const unknown = await t.http().post('/auth/login').send({ email: uniqueEmail(), password: PASSWORD }).expect(401);
+      const wrong = await t.http().post('/auth/login').send({ email: user.email, password: `${PASSWORD}!` }).expect(401);
+      expect(unknown.body).toEqual(wrong.body);
+      expectErrorShape(unknown.body, 401);
+      // The unknown email costs a password verification too (against a dummy hash): no timing oracle.
+      expect(verify.mock.calls).toEqual([[null, PASSWORD], [expect.stringMatching(/^\$argon2id\$/), `${PASSWORD}!`]]);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('refuses forged, expired, alg:none, other-algorithm and incomplete access tokens with 401', async () => {
+    const s = await registerAndLogin(t);
+    const claims = JSON.parse(Buffer.from(s.accessToken.split('.')[1], 'base64url').toString());
+    const now = Math.floor(Date.now() / 1000);
+    const bad = [
+      'garbage',
+      `${s.accessToken}x`,
+      jwt({ alg: 'HS256', typ: 'JWT' }, claims, 'a-different-secret-0123456789'),
+      jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 1000, exp: now - 10 }),
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
+      jwt({ alg: 'HS512', typ: 'JWT' }, claims),
+      jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: undefined }),
+      jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sub: 'not-a-uuid' }),
+      jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: randomUUID(), exp: 'soon' }),
+      jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now + 3600 }),
+    ];
+    for (const [i, token] of bad.entries()) {
+      const res = await t.http().get('/auth/me').set('Authorization', `Bearer ${token}`);
+      expect([i, res.status]).toEqual([i, 401]);
+      expectErrorShape(res.body, 401);
+    }
+    for (const header of ['', 'Bearer', 'Basic abc', `bearer  ${s.accessToken}`, s.accessToken]) {
+      const res = await t.http().get('/auth/me').set('Authorization', header);
+      expect(res.status).toBe(401);
+    }
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200, { id: s.userId, email: s.email });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await t.http().get('/auth/nope').expect(404);
+    expectErrorShape(res.body, 404);
+  });
+});
