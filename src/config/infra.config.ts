@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 
 export const databaseConfig = registerAs('database', () => ({
   url: process.env.DATABASE_URL as string,
+  poolSize: Number(process.env.DATABASE_POOL_SIZE),
 }));
 
 export const redisConfig = registerAs('redis', () => ({

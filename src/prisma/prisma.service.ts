@@ -12,7 +12,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
         connectionString: config.url,
         // Fail fast instead of queueing forever when Postgres is gone; callers answer 503.
         connectionTimeoutMillis: 3000,
-        max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+        max: config.poolSize,
       }),
     });
   }

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { EXAMPLE_SECRETS, envSchema } from '../../src/config/env.validation';
+
+const root = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+const CONTRACT_VARIABLES = [
+  'DATABASE_URL', 'REDIS_URL', 'PORT', 'NODE_ENV', 'JWT_ACCESS_SECRET', 'REFRESH_TOKEN_SECRET', 'ACCESS_TOKEN_TTL',
+  'REFRESH_TOKEN_TTL', 'REFRESH_TOKEN_ABSOLUTE_TTL', 'REFRESH_TOKEN_REUSE_GRACE', 'REUSE_REVOKES', 'PASSWORD_RESET_TTL',
+  'REFRESH_TOKEN_CLEANUP_CRON', 'ALLOWED_ORIGINS', 'COOKIE_SECURE', 'SMTP_URL', 'MAIL_FROM', 'APP_URL',
+];
+
+describe('.env.example', () => {
+  const example = Object.fromEntries(
+    read('.env.example')
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+
+  it('documents every variable of the contract and of the validation schema', () => {
+    const validated = Object.keys(envSchema.describe().keys ?? {});
+    for (const name of new Set([...CONTRACT_VARIABLES, ...validated])) expect([name, name in example]).toEqual([name, true]);
+  });
+
+  it('holds the example secrets that production refuses', () => {
+    expect(example.JWT_ACCESS_SECRET).toBe(EXAMPLE_SECRETS.JWT_ACCESS_SECRET);
+    expect(example.REFRESH_TOKEN_SECRET).toBe(EXAMPLE_SECRETS.REFRESH_TOKEN_SECRET);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'));
+
+  it('runs Postgres 15 and Redis 7 with healthchecks on the standard ports', () => {
+    expect(compose.services.postgres.image).toMatch(/^postgres:15/);
+    expect(compose.services.redis.image).toMatch(/^redis:7/);
+    expect(compose.services.postgres.ports).toContain('5432:5432');
+    expect(compose.services.redis.ports).toContain('6379:6379');
+    for (const name of ['postgres', 'redis']) {
+      expect(compose.services[name].healthcheck.test).toEqual(expect.arrayContaining([expect.any(String)]));
+    }
+    expect(compose.services.postgres.healthcheck.test.join(' ')).toMatch(/pg_isready/);
+    expect(compose.services.redis.healthcheck.test.join(' ')).toMatch(/redis-cli.*ping/);
+  });
+});
