@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { appConfig } from './config/app.config';
 import { authConfig } from './config/auth.config';
@@ -20,6 +21,8 @@ import { RedisModule } from './redis/redis.module';
       override: true,
       load: [appConfig, authConfig, databaseConfig, redisConfig],
     }),
+    // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).
+    ScheduleModule.forRoot(),
     PrismaModule,
     RedisModule,
     AuthModule,

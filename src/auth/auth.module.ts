@@ -5,6 +5,8 @@ import { authConfig } from '../config/auth.config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { TokenCleanupRepository } from './cleanup/token-cleanup.repository';
+import { TokenCleanupService } from './cleanup/token-cleanup.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { RefreshTokenTransport } from './refresh-token.transport';
@@ -39,6 +41,8 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     SecurityEventsService,
     SessionRevocationService,
     TokenBlacklistService,
+    TokenCleanupRepository,
+    TokenCleanupService,
   ],
   // Everything another module needs to put `@UseGuards(AccessTokenGuard)` on its routes.
   exports: [AccessTokenGuard, AccessTokenService, TokenBlacklistService, SessionRevocationService],

@@ -11,6 +11,10 @@ export const authConfig = registerAs('auth', () => ({
   reuseRevokes: process.env.REUSE_REVOKES as 'user' | 'session',
   passwordResetTtl: Number(process.env.PASSWORD_RESET_TTL),
   cleanupCron: process.env.REFRESH_TOKEN_CLEANUP_CRON as string,
+  /** Rows per DELETE statement: each batch holds its row locks only for a few milliseconds. */
+  cleanupBatchSize: Number(process.env.REFRESH_TOKEN_CLEANUP_BATCH_SIZE),
+  /** Pause between batches, leaving room for live traffic. */
+  cleanupPauseMs: Number(process.env.REFRESH_TOKEN_CLEANUP_PAUSE_MS),
 }));
 
 export type AuthConfig = ReturnType<typeof authConfig>;

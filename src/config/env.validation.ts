@@ -35,6 +35,8 @@ export const envSchema = Joi.object({
       validateCronExpression(value).valid ? value : helpers.error('any.invalid'),
     )
     .messages({ 'any.invalid': '{{#label}} is not a valid cron expression' }),
+  REFRESH_TOKEN_CLEANUP_BATCH_SIZE: Joi.number().integer().min(1).max(100000).default(1000),
+  REFRESH_TOKEN_CLEANUP_PAUSE_MS: Joi.number().integer().min(0).max(60000).default(5),
   ALLOWED_ORIGINS: Joi.string()
     .allow('')
     .default('')

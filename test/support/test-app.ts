@@ -7,7 +7,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
 import { authConfig, AuthConfig } from '../../src/config/auth.config';
-import { redisConfig, RedisConfig } from '../../src/config/infra.config';
+import { databaseConfig, DatabaseConfig, redisConfig, RedisConfig } from '../../src/config/infra.config';
 import { PrismaService } from '../../src/prisma/prisma.service';
 import { RedisService } from '../../src/redis/redis.service';
 
@@ -15,6 +15,7 @@ export interface TestAppOptions {
   auth?: Partial<AuthConfig>;
   app?: Partial<AppConfig>;
   redis?: Partial<RedisConfig>;
+  database?: Partial<DatabaseConfig>;
 }
 
 /** Collects every log line the app writes, so tests can assert on events and on leaks. */
@@ -47,12 +48,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const builder = Test.createTestingModule({ imports: [AppModule] });
   if (options.auth) builder.overrideProvider(authConfig.KEY).useValue({ ...authConfig(), ...options.auth });
   if (options.app) builder.overrideProvider(appConfig.KEY).useValue({ ...appConfig(), ...options.app });
+  if (options.database) builder.overrideProvider(databaseConfig.KEY).useValue({ ...databaseConfig(), ...options.database });
   if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
   const moduleRef = await builder.compile();
   const logs = new CapturingLogger();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: logs });
   configureApp(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    await app.close().catch(() => undefined); // release the connections opened before the failure
+    throw err;
+  }
   const server = app.getHttpServer() as App;
   return {
     app,

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../prisma/prisma.service';
+
+export type CleanupTable = 'refresh_tokens' | 'password_resets' | 'sessions';
+
+/**
+ * One bounded DELETE per call. `FOR UPDATE SKIP LOCKED` never waits for a row a live request
+ * holds (a rotation in flight), and each statement commits on its own, so no lock outlives a
+ * batch. Each condition is its own pass so that it can use its own index.
+ */
+@Injectable()
+export class TokenCleanupRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Revoked refresh tokens (rotated or revoked). Every revocation sets `revoked` and
+   * `revoked_at` together; the condition names the indexed column.
+   */
+  deleteRevokedRefreshTokens(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM refresh_tokens WHERE id IN (
+        SELECT id FROM refresh_tokens WHERE revoked_at IS NOT NULL
+        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+
+  deleteExpiredRefreshTokens(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM refresh_tokens WHERE id IN (
+        SELECT id FROM refresh_tokens WHERE expires_at < now()
+        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+
+  /** Used or expired password resets. */
+  deleteUsedPasswordResets(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM password_resets WHERE id IN (
+        SELECT id FROM password_resets WHERE used_at IS NOT NULL
+        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+
+  deleteExpiredPasswordResets(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM password_resets WHERE id IN (
+        SELECT id FROM password_resets WHERE expires_at < now()
+        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+
+  /**
+   * Sessions that can never refresh again: ended, past their absolute limit, or left without
+   * any token (their last one expired and was purged). Login inserts a session and its first
+   * token in one statement, so a new session is never seen without its token. Remaining
+   * tokens of an ended session go with it (ON DELETE CASCADE).
+   */
+  deleteDeadSessions(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM sessions WHERE id IN (
+        SELECT s.id FROM sessions s
+         WHERE s.revoked_at IS NOT NULL OR s.absolute_expires_at < now()
+            OR NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id)
+         LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+}

@@ -1,0 +1,144 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob, validateCronExpression } from 'cron';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appConfig, AppConfig } from '../../config/app.config';
+import { authConfig, AuthConfig } from '../../config/auth.config';
+import { RedisLock } from '../../redis/redis-lock';
+import { RedisService } from '../../redis/redis.service';
+import { CleanupTable, TokenCleanupRepository } from './token-cleanup.repository';
+
+export const CLEANUP_JOB_NAME = 'token-cleanup';
+/** Long enough for a slow batch; extended after every batch, freed if the holder dies. */
+const LOCK_TTL_MS = 60_000;
+/** A scheduled tick is claimed once across instances, even if their clocks differ a little. */
+const TICK_CLAIM_TTL_SECONDS = 3600;
+
+export interface TableReport {
+  table: CleanupTable;
+  deleted: number;
+  batches: number;
+  durationMs: number;
+}
+
+export type CleanupResult =
+  | { status: 'done'; tables: TableReport[]; durationMs: number }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; error: string };
+
+/**
+ * Purges what can never be used again: revoked or expired refresh tokens, used or expired
+ * password resets, and sessions left without tokens (tech story #98). Runs on
+ * REFRESH_TOKEN_CLEANUP_CRON (not under NODE_ENV=test), on one instance per tick, in bounded
+ * batches. The Redis blacklist needs no purge: every key there expires by itself.
+ */
+@Injectable()
+export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(TokenCleanupService.name);
+
+  constructor(
+    private readonly repository: TokenCleanupRepository,
+    private readonly redis: RedisService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // Also checked with the rest of the environment; repeated here for configs built in code.
+    if (!validateCronExpression(this.config.cleanupCron).valid) {
+      throw new Error(`"REFRESH_TOKEN_CLEANUP_CRON" is not a valid cron expression: ${this.config.cleanupCron}`);
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.app.nodeEnv === 'test') return;
+    const job: CronJob = CronJob.from({
+      cronTime: this.config.cleanupCron,
+      onTick: async (): Promise<void> => void (await this.runScheduledTick(new Date())),
+      waitForCompletion: true,
+    });
+    this.scheduler.addCronJob(CLEANUP_JOB_NAME, job);
+    job.start();
+    this.logger.log(`Token cleanup scheduled: "${this.config.cleanupCron}"`);
+  }
+
+  /** A cron tick: claimed by exactly one instance, then run. */
+  async runScheduledTick(firedAt: Date): Promise<CleanupResult> {
+    // Ticks fall on minute boundaries: rounding absorbs clock skew of up to ±30 s between instances.
+    const minute = Math.round(firedAt.getTime() / 60_000);
+    try {
+      const claimed = await this.redis.client.set(`cleanup:tick:${minute}`, '1', 'EX', TICK_CLAIM_TTL_SECONDS, 'NX');
+      if (claimed !== 'OK') return this.skipped('another instance ran this tick');
+    } catch (err) {
+      return this.failed(err);
+    }
+    return this.run();
+  }
+
+  /** One full cleanup, unless another instance is running one. Never throws. */
+  async run(): Promise<CleanupResult> {
+    const lock = new RedisLock(this.redis.client, 'cleanup:lock', LOCK_TTL_MS);
+    try {
+      if (!(await lock.acquire())) return this.skipped('another instance is running it');
+    } catch (err) {
+      return this.failed(err);
+    }
+    const started = Date.now();
+    try {
+      const tables = [
+        await this.purge('refresh_tokens', lock, [
+          (n) => this.repository.deleteRevokedRefreshTokens(n),
+          (n) => this.repository.deleteExpiredRefreshTokens(n),
+        ]),
+        await this.purge('password_resets', lock, [
+          (n) => this.repository.deleteUsedPasswordResets(n),
+          (n) => this.repository.deleteExpiredPasswordResets(n),
+        ]),
+        await this.purge('sessions', lock, [(n) => this.repository.deleteDeadSessions(n)]),
+      ];
+      const durationMs = Date.now() - started;
+      this.logger.log(`Token cleanup done in ${durationMs} ms`);
+      return { status: 'done', tables, durationMs };
+    } catch (err) {
+      return this.failed(err);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async purge(
+    table: CleanupTable,
+    lock: RedisLock,
+    passes: ((limit: number) => Promise<number>)[],
+  ): Promise<TableReport> {
+    const started = Date.now();
+    const limit = this.config.cleanupBatchSize;
+    let deleted = 0;
+    let batches = 0;
+    for (const deleteBatch of passes) {
+      for (;;) {
+        const count = await deleteBatch(limit);
+        batches++;
+        deleted += count;
+        if (count < limit) break;
+        if (!(await lock.extend())) throw new Error('cleanup lock lost');
+        if (this.config.cleanupPauseMs > 0) await sleep(this.config.cleanupPauseMs);
+      }
+    }
+    const report = { table, deleted, batches, durationMs: Date.now() - started };
+    this.logger.log(`Token cleanup: ${table} deleted=${deleted} batches=${batches} duration_ms=${report.durationMs}`);
+    return report;
+  }
+
+  private skipped(reason: string): CleanupResult {
+    this.logger.log(`Token cleanup skipped: ${reason}`);
+    return { status: 'skipped', reason };
+  }
+
+  private failed(err: unknown): CleanupResult {
+    const error = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0].slice(0, 200)}` : String(err);
+    this.logger.error(`Token cleanup failed: ${error}`);
+    return { status: 'failed', error };
+  }
+}
