@@ -3,9 +3,9 @@ import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { appConfig } from './config/app.config';
-import { authConfig } from './config/auth.config';
-import { validateEnv } from './config/env.validation';
-import { databaseConfig, redisConfig } from './config/infra.config';
+import { authConfig, throttleConfig } from './config/auth.config';
+import { applyToProcessEnv, validateEnv } from './config/env.validation';
+import { databaseConfig, mailConfig, redisConfig } from './config/infra.config';
 import { HealthModule } from './health/health.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RedisModule } from './redis/redis.module';
@@ -14,12 +14,12 @@ import { RedisModule } from './redis/redis.module';
   imports: [
     ConfigModule.forRoot({
       isGlobal: true,
-      // Real environment wins over .env; validated values (with defaults) are written back.
+      // The real environment wins over .env; validateEnv writes the checked values (with
+      // defaults, normalised) back to process.env, where the config factories read them.
       envFilePath: '.env',
       ignoreEnvFile: process.env.NODE_ENV === 'test',
-      validate: validateEnv,
-      override: true,
-      load: [appConfig, authConfig, databaseConfig, redisConfig],
+      validate: (raw) => applyToProcessEnv(validateEnv(raw)),
+      load: [appConfig, authConfig, throttleConfig, databaseConfig, redisConfig, mailConfig],
     }),
     // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).
     ScheduleModule.forRoot(),

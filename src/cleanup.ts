@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { TokenCleanupService } from './auth/cleanup/token-cleanup.service';
+import { logLevelsFromEnv } from './common/log-levels';
 
 /** `npm run cleanup`: one cleanup run from the command line, no HTTP server. */
 async function main(): Promise<number> {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: logLevelsFromEnv() });
   try {
     const result = await app.get(TokenCleanupService).run();
     if (result.status === 'done') {

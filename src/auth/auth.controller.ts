@@ -3,9 +3,10 @@ import type { Request, Response } from 'express';
 import { PublicUser } from '../users/users.service';
 import { AuthService } from './auth.service';
 import { CurrentUser } from './decorators/current-user.decorator';
-import { LoginDto, RegisterDto } from './dto/credentials.dto';
+import { ChangePasswordDto, ForgotPasswordDto, LoginDto, RegisterDto, ResetPasswordDto } from './dto/credentials.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { AccessTokenGuard, AuthenticatedUser } from './guards/access-token.guard';
+import { PasswordService } from './passwords/password.service';
 import { RefreshTokenTransport, sessionContext } from './refresh-token.transport';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
 
@@ -15,6 +16,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly rotation: RefreshTokenRotationService,
     private readonly transport: RefreshTokenTransport,
+    private readonly passwords: PasswordService,
   ) {}
 
   @Post('register')
@@ -57,5 +59,25 @@ export class AuthController {
   @UseGuards(AccessTokenGuard)
   me(@CurrentUser() user: AuthenticatedUser): Promise<PublicUser> {
     return this.auth.me(user.userId);
+  }
+
+  @Post('password/forgot')
+  @HttpCode(202)
+  async forgotPassword(@Body() dto: ForgotPasswordDto, @Req() req: Request): Promise<{ message: string }> {
+    await this.passwords.requestReset(dto.email, sessionContext(req));
+    return { message: 'If the address has an account, a reset link is on its way' };
+  }
+
+  @Post('password/reset')
+  @HttpCode(204)
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
+    return this.passwords.resetPassword(dto.token, dto.password);
+  }
+
+  @Post('password/change')
+  @HttpCode(204)
+  @UseGuards(AccessTokenGuard)
+  changePassword(@CurrentUser() user: AuthenticatedUser, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
+    return this.passwords.changePassword(user.userId, user.sessionId, dto.currentPassword, dto.newPassword, sessionContext(req));
   }
 }

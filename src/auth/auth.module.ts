@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { authConfig } from '../config/auth.config';
+import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -9,8 +10,13 @@ import { TokenCleanupRepository } from './cleanup/token-cleanup.repository';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { PasswordHasherService } from './passwords/password-hasher.service';
+import { PasswordResetRepository } from './passwords/password-reset.repository';
+import { PasswordService } from './passwords/password.service';
 import { RefreshTokenTransport } from './refresh-token.transport';
 import { SecurityEventsService } from './security-events.service';
+import { SessionsController } from './sessions/sessions.controller';
+import { SessionsService } from './sessions/sessions.service';
+import { AuthThrottleService } from './throttling/auth-throttle.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
@@ -20,6 +26,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
 @Module({
   imports: [
     UsersModule,
+    MailModule,
     JwtModule.registerAsync({
       inject: [authConfig.KEY],
       useFactory: (config: ConfigType<typeof authConfig>) => ({
@@ -29,12 +36,16 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionsController],
   providers: [
     AuthService,
     AccessTokenGuard,
     AccessTokenService,
+    AuthThrottleService,
     PasswordHasherService,
+    PasswordResetRepository,
+    PasswordService,
+    SessionsService,
     RefreshTokenRepository,
     RefreshTokenRotationService,
     RefreshTokenTransport,

@@ -1,6 +1,8 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PublicUser, UsersService } from '../users/users.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
+import { passwordProblem } from './passwords/password-policy';
+import { AuthThrottleService } from './throttling/auth-throttle.service';
 import { SecurityEventsService } from './security-events.service';
 import { SessionContext } from './tokens/refresh-token.repository';
 import { INVALID_REFRESH_TOKEN, RefreshTokenRotationService, TokenPair } from './tokens/refresh-token-rotation.service';
@@ -17,19 +19,25 @@ export class AuthService {
     private readonly rotation: RefreshTokenRotationService,
     private readonly revocation: SessionRevocationService,
     private readonly securityEvents: SecurityEventsService,
+    private readonly throttle: AuthThrottleService,
   ) {}
 
   async register(email: string, password: string): Promise<PublicUser> {
+    const problem = passwordProblem(password, email);
+    if (problem) throw new BadRequestException(problem);
     return this.users.create(email, await this.passwords.hash(password));
   }
 
   /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
   async login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+    await this.throttle.assertLoginAllowed(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
+      await this.throttle.recordLoginFailure(email, ctx.ip);
       this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
+    await this.throttle.recordLoginSuccess(email);
     return this.rotation.startSession(user.id, ctx);
   }
 

@@ -18,3 +18,15 @@ export const authConfig = registerAs('auth', () => ({
 }));
 
 export type AuthConfig = ReturnType<typeof authConfig>;
+
+/** Brute-force limits, counted in Redis so every instance shares them. Windows in seconds. */
+export const throttleConfig = registerAs('throttle', () => ({
+  loginFailuresPerAccount: Number(process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT),
+  loginFailuresPerIp: Number(process.env.LOGIN_MAX_FAILURES_PER_IP),
+  loginWindow: Number(process.env.LOGIN_FAILURE_WINDOW),
+  forgotPerEmail: Number(process.env.FORGOT_MAX_PER_EMAIL),
+  forgotPerIp: Number(process.env.FORGOT_MAX_PER_IP),
+  forgotWindow: Number(process.env.FORGOT_WINDOW),
+}));
+
+export type ThrottleConfig = ReturnType<typeof throttleConfig>;

@@ -46,6 +46,12 @@ export const envSchema = Joi.object({
     .messages({ 'any.invalid': '{{#label}} must be a comma-separated list of http(s) origins' }),
   COOKIE_SECURE: Joi.boolean().default(true),
   TRUST_PROXY: Joi.alternatives(Joi.boolean(), Joi.number().integer().min(0), Joi.string()).default(false),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
+  LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).default(100),
+  LOGIN_FAILURE_WINDOW: seconds().default(900),
+  FORGOT_MAX_PER_EMAIL: Joi.number().integer().min(1).default(3),
+  FORGOT_MAX_PER_IP: Joi.number().integer().min(1).default(20),
+  FORGOT_WINDOW: seconds().default(3600),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').optional(),
   MAIL_FROM: Joi.string().default('Auth <no-reply@localhost>'),
   APP_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('http://localhost:3000'),
@@ -82,4 +88,12 @@ function productionProblems(env: Record<string, any>): string[] {
     problems.push('"REFRESH_TOKEN_SECRET" must differ from "JWT_ACCESS_SECRET" in production');
   if (!env.SMTP_URL) problems.push('"SMTP_URL" is required in production');
   return problems;
+}
+
+/** Writes validated values back as strings (booleans and numbers normalised). */
+export function applyToProcessEnv(env: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(env)) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) process.env[key] = String(value);
+  }
+  return env;
 }

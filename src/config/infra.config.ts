@@ -12,3 +12,12 @@ export const redisConfig = registerAs('redis', () => ({
 
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
+
+export const mailConfig = registerAs('mail', () => ({
+  smtpUrl: process.env.SMTP_URL || null,
+  from: process.env.MAIL_FROM as string,
+  appUrl: (process.env.APP_URL as string).replace(/\/+$/, ''),
+  production: process.env.NODE_ENV === 'production',
+}));
+
+export type MailConfig = ReturnType<typeof mailConfig>;

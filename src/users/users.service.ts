@@ -28,6 +28,14 @@ export class UsersService {
     return this.prisma.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
   }
 
+  findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: { email: true, passwordHash: true } });
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.prisma.user.update({ where: { id }, data: { passwordHash } });
+  }
+
   findById(id: string): Promise<PublicUser | null> {
     return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
   }

@@ -6,8 +6,8 @@ import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
-import { authConfig, AuthConfig } from '../../src/config/auth.config';
-import { databaseConfig, DatabaseConfig, redisConfig, RedisConfig } from '../../src/config/infra.config';
+import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
+import { databaseConfig, DatabaseConfig, mailConfig, MailConfig, redisConfig, RedisConfig } from '../../src/config/infra.config';
 import { PrismaService } from '../../src/prisma/prisma.service';
 import { RedisService } from '../../src/redis/redis.service';
 
@@ -16,6 +16,8 @@ export interface TestAppOptions {
   app?: Partial<AppConfig>;
   redis?: Partial<RedisConfig>;
   database?: Partial<DatabaseConfig>;
+  throttle?: Partial<ThrottleConfig>;
+  mail?: Partial<MailConfig>;
 }
 
 /** Collects every log line the app writes, so tests can assert on events and on leaks. */
@@ -49,6 +51,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.auth) builder.overrideProvider(authConfig.KEY).useValue({ ...authConfig(), ...options.auth });
   if (options.app) builder.overrideProvider(appConfig.KEY).useValue({ ...appConfig(), ...options.app });
   if (options.database) builder.overrideProvider(databaseConfig.KEY).useValue({ ...databaseConfig(), ...options.database });
+  if (options.throttle) builder.overrideProvider(throttleConfig.KEY).useValue({ ...throttleConfig(), ...options.throttle });
+  if (options.mail) builder.overrideProvider(mailConfig.KEY).useValue({ ...mailConfig(), ...options.mail });
   if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
   const moduleRef = await builder.compile();
   const logs = new CapturingLogger();

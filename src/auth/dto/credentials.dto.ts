@@ -10,9 +10,9 @@ export class RegisterDto {
   @MaxLength(320)
   email: string;
 
+  // The policy itself (length in code points, common passwords, own email) is PasswordPolicy's.
   @IsString()
-  @MinLength(8)
-  @MaxLength(128)
+  @MaxLength(1024)
   password: string;
 }
 
@@ -27,4 +27,31 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(1024)
   password: string;
+}
+
+export class ForgotPasswordDto {
+  @Transform(normalizeEmail)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(320)
+  email: string;
+}
+
+export class ResetPasswordDto {
+  @IsString()
+  @MaxLength(256)
+  token: string;
+
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+}
+
+export class ChangePasswordDto {
+  @IsString()
+  @MaxLength(1024)
+  currentPassword: string;
+
+  @IsString()
+  @MaxLength(1024)
+  newPassword: string;
 }

@@ -36,6 +36,14 @@ export type RevocationScope =
   | { sessionId: string; userId: string }
   | { userId: string; exceptSessionId?: string };
 
+export interface LiveSession {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
 export interface SessionContext {
   userAgent: string | null;
   ip: string | null;
@@ -114,10 +122,23 @@ export class RefreshTokenRepository {
     return rows[0] ?? null;
   }
 
-  async isSessionLive(sessionId: string): Promise<boolean> {
+  /** Sessions of the user that can still refresh: not ended, within limits, with a live token. */
+  async listLiveSessions(userId: string): Promise<LiveSession[]> {
+    return this.prisma.$queryRaw<LiveSession[]>`
+      SELECT s.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.user_agent AS "userAgent", s.ip
+        FROM sessions s
+       WHERE s.user_id = ${userId}::uuid AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+         AND EXISTS (SELECT 1 FROM refresh_tokens rt
+                      WHERE rt.session_id = s.id AND NOT rt.revoked AND rt.expires_at > now())
+       ORDER BY s.last_used_at DESC`;
+  }
+
+  /** `userId` given: only a session of that user counts. */
+  async isSessionLive(sessionId: string, userId?: string): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<unknown[]>`
       SELECT 1 FROM sessions
-       WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()`;
+       WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()
+         AND (${userId ?? null}::uuid IS NULL OR user_id = ${userId ?? null}::uuid)`;
     return rows.length > 0;
   }
 

@@ -1,0 +1,166 @@
+// Shared pieces of the benchmarks: a database of their own, the production build of the API
+// started as a child process (pinned to one core where taskset exists), and a closed-loop
+// load generator whose clients each follow their own refresh chain.
+const { spawn, spawnSync } = require('node:child_process');
+const http = require('node:http');
+const path = require('node:path');
+const { Client } = require('pg');
+const { migrate } = require('../scripts/migrate');
+
+const ROOT = path.resolve(__dirname, '..');
+const PG_BASE = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+/** `taskset -c <cpus>` prefix when available: the server and the load generator get a core each. */
+function pinned(cpus, cmd, args) {
+  return hasTaskset && cpus !== undefined ? ['taskset', ['-c', String(cpus), cmd, ...args]] : [cmd, args];
+}
+
+async function freshDatabase(name) {
+  const admin = new Client({ connectionString: `${PG_BASE}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+  const url = `${PG_BASE}/${name}`;
+  await migrate(url, () => undefined);
+  return url;
+}
+
+async function dropDatabase(name) {
+  const admin = new Client({ connectionString: `${PG_BASE}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+}
+
+function appEnv(databaseUrl, port, extra = {}) {
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+    JWT_ACCESS_SECRET: 'bench-access-secret-0123456789-abcdefgh',
+    REFRESH_TOKEN_SECRET: 'bench-refresh-secret-0123456789-abcdefgh',
+    REFRESH_TOKEN_CLEANUP_CRON: '0 3 1 1 *',
+    COOKIE_SECURE: 'false',
+    ...extra,
+  };
+}
+
+/** Starts `node dist/main.js`; resolves once /health answers 200. */
+async function startApi({ databaseUrl, port, cpus, env = {} }) {
+  const [cmd, args] = pinned(cpus, process.execPath, [path.join(ROOT, 'dist', 'main.js')]);
+  const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 'inherit', 'inherit'] });
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const res = await request(port, 'GET', '/health').catch(() => null);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('API did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    rssKb: () => Number(require('node:fs').readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]),
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function request(port, method, pathname, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathname,
+        agent,
+        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode, body: text && res.headers['content-type']?.includes('json') ? JSON.parse(text) : text });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+const BODY = { 'x-token-transport': 'body' };
+
+/** Registers `count` users and logs each in once (body transport): one refresh chain each. */
+async function seedChains(port, count, password = 'bench password 0123') {
+  const chains = [];
+  for (let i = 0; i < count; i++) {
+    const email = `bench-${process.pid}-${i}-${Date.now()}@bench.test`;
+    const reg = await request(port, 'POST', '/auth/register', { email, password });
+    if (reg.status !== 201) throw new Error(`register: ${reg.status}`);
+    const login = await request(port, 'POST', '/auth/login', { email, password }, BODY);
+    if (login.status !== 200) throw new Error(`login: ${login.status}`);
+    chains.push({ email, refreshToken: login.body.refreshToken, accessToken: login.body.accessToken });
+  }
+  return chains;
+}
+
+/**
+ * Closed loop: every chain is one client that refreshes, takes the successor, and refreshes
+ * again, until `until()` says stop. Returns throughput and latency percentiles (ms).
+ */
+async function refreshLoad(port, chains, until) {
+  const latencies = [];
+  let errors = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    chains.map(async (chain) => {
+      while (!until()) {
+        const t0 = process.hrtime.bigint();
+        const res = await request(port, 'POST', '/auth/refresh', { refreshToken: chain.refreshToken }, BODY);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (res.status !== 200) {
+          errors++;
+          continue;
+        }
+        chain.refreshToken = res.body.refreshToken;
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return summarize(latencies, seconds, errors);
+}
+
+function summarize(latencies, seconds, errors = 0) {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  return {
+    requests: sorted.length,
+    errors,
+    seconds: round(seconds),
+    rps: round(sorted.length / seconds),
+    p50: round(at(0.5)),
+    p99: round(at(0.99)),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+  };
+}
+
+const round = (n) => Math.round(n * 100) / 100;
+
+function machine() {
+  const os = require('node:os');
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
+}
+
+module.exports = { ROOT, pinned, freshDatabase, dropDatabase, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

@@ -1,0 +1,30 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** ~49,000 passwords seen most often in breaches (zxcvbn-ts list), lower-cased. */
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
+  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
+);
+
+/** Passwords are compared and hashed in NFKC form, so every Unicode spelling of one matches. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * The one password policy (register, reset, change), after NIST SP 800-63B: length in code
+ * points, no breached-list passwords, not the account's own email. Returns the problem, or null.
+ */
+export function passwordProblem(password: string, email: string): string | null {
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
+  if (length < PASSWORD_MIN_LENGTH) return `password must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  const lower = normalized.toLowerCase();
+  if (COMMON_PASSWORDS.has(lower)) return 'password is too common';
+  const address = email.trim().toLowerCase();
+  if (lower === address || lower === address.split('@')[0]) return 'password must not be your email address';
+  return null;
+}

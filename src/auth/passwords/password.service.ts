@@ -1,0 +1,88 @@
+import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { authConfig, AuthConfig } from '../../config/auth.config';
+import { MailService } from '../../mail/mail.service';
+import { UsersService } from '../../users/users.service';
+import { SessionContext } from '../tokens/refresh-token.repository';
+import { SessionRevocationService } from '../tokens/session-revocation.service';
+import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
+import { AuthThrottleService } from '../throttling/auth-throttle.service';
+import { PasswordHasherService } from './password-hasher.service';
+import { passwordProblem } from './password-policy';
+import { PasswordResetRepository } from './password-reset.repository';
+
+const INVALID_RESET_TOKEN = 'Reset token is invalid, used or expired';
+
+/** Forgotten-password reset and password change; both end sessions like a logout. */
+@Injectable()
+export class PasswordService {
+  private readonly logger = new Logger(PasswordService.name);
+  private readonly hasher: TokenHasher;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly resets: PasswordResetRepository,
+    private readonly passwords: PasswordHasherService,
+    private readonly revocation: SessionRevocationService,
+    private readonly throttle: AuthThrottleService,
+    private readonly mail: MailService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+  ) {
+    // Its own key: a reset-token hash never equals a refresh-token hash.
+    this.hasher = new TokenHasher(createHmac('sha256', config.refreshTokenSecret).update('password-reset/v1').digest('hex'));
+  }
+
+  /**
+   * Always the same answer, at the same speed: the lookup, the token and the mail happen after
+   * the response, so neither body nor timing tells whether the email has an account.
+   */
+  async requestReset(email: string, ctx: SessionContext): Promise<void> {
+    await this.throttle.consumeForgot(email, ctx.ip);
+    void this.issueReset(email).catch((err: Error) => this.logger.error(`Password reset request failed: ${err.message}`));
+  }
+
+  private async issueReset(email: string): Promise<void> {
+    const user = await this.users.findCredentials(email);
+    if (!user) return;
+    const token = generateOpaqueToken();
+    await this.resets.replace(user.id, this.hasher.hash(token), this.config.passwordResetTtl);
+    const link = `${this.mail.appUrl}/reset-password?token=${token}`;
+    const minutes = Math.round(this.config.passwordResetTtl / 60);
+    this.mail.send({
+      to: email,
+      subject: 'Reset your password',
+      text: `Someone asked to reset the password of this account.\n\nSet a new password: ${link}\n\nThe link works once, for ${minutes} minutes. If it was not you, ignore this mail.`,
+      html: `<p>Someone asked to reset the password of this account.</p><p><a href="${link}">Set a new password</a></p><p>The link works once, for ${minutes} minutes. If it was not you, ignore this mail.</p>`,
+    });
+  }
+
+  /** Sets a new password with a mailed token; every session of the user ends. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    if (!isWellFormedToken(token)) throw new BadRequestException(INVALID_RESET_TOKEN);
+    const hash = this.hasher.hash(token);
+    const owner = await this.resets.findUsable(hash);
+    if (!owner) throw new BadRequestException(INVALID_RESET_TOKEN);
+    // A weak password does not spend the token: the user may try another.
+    const problem = passwordProblem(password, owner.email);
+    if (problem) throw new BadRequestException(problem);
+    const userId = await this.resets.consumeAndSetPassword(hash, await this.passwords.hash(password));
+    if (!userId) throw new BadRequestException(INVALID_RESET_TOKEN);
+    await this.revocation.endAllSessions(userId, 'password_reset');
+  }
+
+  /** Changes the password of a signed-in user; the user's other sessions end, this one stays. */
+  async changePassword(userId: string, sessionId: string, current: string, next: string, ctx: SessionContext): Promise<void> {
+    const user = await this.users.findCredentialsById(userId);
+    if (!user) throw new BadRequestException('Account no longer exists');
+    // Guessing the current password through a stolen access token counts as failed logins.
+    await this.throttle.assertLoginAllowed(user.email, ctx.ip);
+    if (!(await this.passwords.verify(user.passwordHash, current))) {
+      await this.throttle.recordLoginFailure(user.email, ctx.ip);
+      throw new BadRequestException('Current password is incorrect');
+    }
+    const problem = passwordProblem(next, user.email);
+    if (problem) throw new BadRequestException(problem);
+    await this.users.updatePasswordHash(userId, await this.passwords.hash(next));
+    await this.revocation.endAllSessions(userId, 'password_change', sessionId);
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { RefreshTokenRepository } from '../tokens/refresh-token.repository';
+import { SessionRevocationService } from '../tokens/session-revocation.service';
+
+export interface SessionView {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+/** A user's view of their own sessions (devices), and ending one of them. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly tokens: RefreshTokenRepository,
+    private readonly revocation: SessionRevocationService,
+  ) {}
+
+  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+    const sessions = await this.tokens.listLiveSessions(userId);
+    return sessions.map((s) => ({ ...s, current: s.id === currentSessionId }));
+  }
+
+  /** 404 for an unknown or ended session and for another user's: no way to probe ids. */
+  async end(userId: string, sessionId: string): Promise<void> {
+    if (!(await this.tokens.isSessionLive(sessionId, userId))) throw new NotFoundException('Session not found');
+    await this.revocation.endSession(userId, sessionId, 'session_revoked');
+  }
+}

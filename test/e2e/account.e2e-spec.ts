@@ -1,0 +1,215 @@
+import { createHmac } from 'node:crypto';
+import { MailService } from '../../src/mail/mail.service';
+import { SmtpSink } from '../support/smtp-sink';
+import { createTestApp, login, me, PASSWORD, refreshBody, register, registerAndLogin, sleep, TestApp, uniqueEmail } from '../support/test-app';
+
+const NEW_PASSWORD = 'a brand new passphrase 42';
+
+describe('password reset and change, sessions', () => {
+  let smtp: SmtpSink;
+  let t: TestApp;
+  beforeAll(async () => {
+    smtp = await SmtpSink.start();
+    t = await createTestApp({ mail: { smtpUrl: smtp.url, appUrl: 'https://app.example' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  async function mailedToken(email: string): Promise<string> {
+    await t.http().post('/auth/password/forgot').send({ email }).expect(202);
+    const mail = await smtp.waitFor(email);
+    smtp.messages.splice(smtp.messages.indexOf(mail), 1);
+    const link = /https:\/\/app\.example\/reset-password\?token=([A-Za-z0-9_-]{43})/.exec(mail.text ?? '');
+    expect(link).not.toBeNull();
+    expect(mail.html).toContain(link![0]);
+    return link![1];
+  }
+
+  it('mails a working single-use link; the reset ends every session of the user', async () => {
+    const s = await registerAndLogin(t);
+    const other = await login(t, s.email);
+    const token = await mailedToken(s.email);
+    await t.http().post('/auth/password/reset').send({ token, password: NEW_PASSWORD }).expect(204);
+    for (const pair of [s, other]) {
+      await refreshBody(t, pair.refreshToken).expect(401);
+      await me(t, pair.accessToken).expect(401);
+    }
+    await t.http().post('/auth/login').send({ email: s.email, password: PASSWORD }).expect(401);
+    await t.http().post('/auth/login').send({ email: s.email, password: NEW_PASSWORD }).expect(200);
+    // Single use.
+    const again = await t.http().post('/auth/password/reset').send({ token, password: 'yet another passphrase 7' }).expect(400);
+    expect(again.body.message).toMatch(/invalid, used or expired/);
+  });
+
+  it('answers forgot with the same 202 for unknown emails and sends nothing', async () => {
+    const known = await register(t);
+    const a = await t.http().post('/auth/password/forgot').send({ email: uniqueEmail() }).expect(202);
+    const b = await t.http().post('/auth/password/forgot').send({ email: known.email }).expect(202);
+    expect(a.body).toEqual(b.body);
+    await smtp.waitFor(known.email);
+    await sleep(200);
+    expect(smtp.messages.filter((m) => !JSON.stringify(m.to).includes(known.email))).toHaveLength(0);
+    smtp.messages.length = 0;
+  });
+
+  it('supersedes an earlier unused token with a new request', async () => {
+    const user = await register(t);
+    const first = await mailedToken(user.email);
+    const second = await mailedToken(user.email);
+    await t.http().post('/auth/password/reset').send({ token: first, password: NEW_PASSWORD }).expect(400);
+    await t.http().post('/auth/password/reset').send({ token: second, password: NEW_PASSWORD }).expect(204);
+  });
+
+  it('refuses a weak password without spending the token', async () => {
+    const user = await register(t);
+    const token = await mailedToken(user.email);
+    for (const weak of ['short', 'password123', user.email]) {
+      const res = await t.http().post('/auth/password/reset').send({ token, password: weak }).expect(400);
+      expect(res.body.message).toMatch(/password/);
+    }
+    await t.http().post('/auth/password/reset').send({ token, password: NEW_PASSWORD }).expect(204);
+  });
+
+  it('refuses malformed and unknown tokens with 400', async () => {
+    for (const token of ['', 'abc', 'x'.repeat(43), 'x'.repeat(200)]) {
+      await t.http().post('/auth/password/reset').send({ token, password: NEW_PASSWORD }).expect(400);
+    }
+    await t.http().post('/auth/password/reset').send({ token: 42, password: NEW_PASSWORD }).expect(400);
+  });
+
+  it('stores only the hash of the reset token', async () => {
+    const user = await register(t);
+    const token = await mailedToken(user.email);
+    const rows = await t.prisma.$queryRaw<{ row: string }[]>`SELECT row_to_json(r)::text AS row FROM password_resets r`;
+    const all = rows.map((r) => r.row).join('\n');
+    expect(all).not.toContain(token);
+    expect(all).not.toContain(Buffer.from(token, 'base64url').toString('hex'));
+    const row = await t.prisma.passwordReset.findFirstOrThrow({ where: { userId: user.id } });
+    const key = createHmac('sha256', process.env.REFRESH_TOKEN_SECRET!).update('password-reset/v1').digest('hex');
+    expect(Buffer.from(row.tokenHash)).toEqual(createHmac('sha256', key).update(token).digest());
+  });
+
+  it('change ends the other sessions only; a wrong current password changes nothing', async () => {
+    const s = await registerAndLogin(t);
+    const other = await login(t, s.email);
+    const auth = { Authorization: `Bearer ${s.accessToken}` };
+    await t.http().post('/auth/password/change').set(auth).send({ currentPassword: 'wrong password 1', newPassword: NEW_PASSWORD }).expect(400);
+    await me(t, other.accessToken).expect(200);
+    await t.http().post('/auth/password/change').set(auth).send({ currentPassword: PASSWORD, newPassword: 'password' }).expect(400);
+    await t.http().post('/auth/password/change').set(auth).send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+    await me(t, other.accessToken).expect(401);
+    await refreshBody(t, other.refreshToken).expect(401);
+    await me(t, s.accessToken).expect(200);
+    await refreshBody(t, s.refreshToken).expect(200);
+    await t.http().post('/auth/login').send({ email: s.email, password: NEW_PASSWORD }).expect(200);
+    await t.http().post('/auth/password/change').send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(401);
+  });
+
+  it('lists live sessions with the current one marked, and ends one by id', async () => {
+    const s = await registerAndLogin(t);
+    const phone = await t.http().post('/auth/login').set({ 'X-Token-Transport': 'body', 'User-Agent': 'phone/1' }).send({ email: s.email, password: PASSWORD }).expect(200);
+    const auth = { Authorization: `Bearer ${s.accessToken}` };
+    const list = await t.http().get('/auth/sessions').set(auth).expect(200);
+    expect(list.body).toHaveLength(2);
+    for (const item of list.body) {
+      expect(Object.keys(item).sort()).toEqual(['createdAt', 'current', 'id', 'ip', 'lastUsedAt', 'userAgent']);
+    }
+    expect(list.body.filter((x: { current: boolean }) => x.current)).toHaveLength(1);
+    const phoneSession = list.body.find((x: { userAgent: string }) => x.userAgent === 'phone/1');
+    expect(phoneSession.current).toBe(false);
+
+    await t.http().delete(`/auth/sessions/${phoneSession.id}`).set(auth).expect(204);
+    await me(t, phone.body.accessToken).expect(401);
+    await refreshBody(t, phone.body.refreshToken).expect(401);
+    const after = await t.http().get('/auth/sessions').set(auth).expect(200);
+    expect(after.body.map((x: { id: string }) => x.id)).not.toContain(phoneSession.id);
+    await t.http().delete(`/auth/sessions/${phoneSession.id}`).set(auth).expect(404);
+  });
+
+  it("answers 404 for another user's session and 400 for a malformed id", async () => {
+    const mine = await registerAndLogin(t);
+    const theirs = await registerAndLogin(t);
+    const [theirSession] = (await t.http().get('/auth/sessions').set({ Authorization: `Bearer ${theirs.accessToken}` }).expect(200)).body;
+    const auth = { Authorization: `Bearer ${mine.accessToken}` };
+    await t.http().delete(`/auth/sessions/${theirSession.id}`).set(auth).expect(404);
+    await me(t, theirs.accessToken).expect(200);
+    const bad = await t.http().delete('/auth/sessions/not-a-uuid').set(auth).expect(400);
+    expect(bad.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+    await t.http().get('/auth/sessions').expect(401);
+  });
+
+  it('counts a failed delivery without failing the request', async () => {
+    const broken = await createTestApp({ mail: { smtpUrl: 'smtp://127.0.0.1:1', appUrl: 'https://app.example' } });
+    try {
+      const user = await register(broken);
+      await broken.http().post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const mail = broken.app.get(MailService);
+      for (let i = 0; i < 50 && mail.failedSends === 0; i++) await sleep(100);
+      expect(mail.failedSends).toBe(1);
+      expect(broken.logs.text()).toMatch(/Mail to .* failed/);
+      expect(broken.logs.text()).not.toMatch(/reset-password\?token=/);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe('expired reset token', () => {
+  it('is refused with 400', async () => {
+    const smtp = await SmtpSink.start();
+    const t = await createTestApp({ auth: { passwordResetTtl: 1 }, mail: { smtpUrl: smtp.url, appUrl: 'https://app.example' } });
+    try {
+      const user = await register(t);
+      await t.http().post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      const token = /token=([A-Za-z0-9_-]{43})/.exec((await smtp.waitFor(user.email)).text ?? '')![1];
+      await sleep(1300);
+      await t.http().post('/auth/password/reset').send({ token, password: NEW_PASSWORD }).expect(400);
+    } finally {
+      await t.close();
+      await smtp.close();
+    }
+  });
+});
+
+describe('throttling', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      app: { trustProxy: true },
+      throttle: { loginFailuresPerAccount: 3, loginFailuresPerIp: 5, loginWindow: 2, forgotPerEmail: 2, forgotPerIp: 50, forgotWindow: 60 },
+    });
+  });
+  afterAll(() => t.close());
+  const fromIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+
+  it('locks an account after the configured failures with 429 and Retry-After, and the lock decays', async () => {
+    const user = await register(t);
+    for (let i = 0; i < 3; i++) {
+      await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: 'wrong password 1' }).expect(401);
+    }
+    const locked = await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: PASSWORD }).expect(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(locked.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
+    await sleep(Number(locked.headers['retry-after']) * 1000 + 200);
+    await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: PASSWORD }).expect(200);
+  });
+
+  it('limits failures per client address across accounts', async () => {
+    const ip = fromIp();
+    for (let i = 0; i < 5; i++) {
+      await t.http().post('/auth/login').set('X-Forwarded-For', ip).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(401);
+    }
+    await t.http().post('/auth/login').set('X-Forwarded-For', ip).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(429);
+    await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(401);
+  });
+
+  it('limits reset requests per email', async () => {
+    const email = uniqueEmail();
+    await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(202);
+    await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(202);
+    const res = await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
