@@ -36,7 +36,7 @@ export const envSchema = Joi.object({
     )
     .messages({ 'any.invalid': '{{#label}} is not a valid cron expression' }),
   REFRESH_TOKEN_CLEANUP_BATCH_SIZE: Joi.number().integer().min(1).max(100000).default(1000),
-  REFRESH_TOKEN_CLEANUP_PAUSE_MS: Joi.number().integer().min(0).max(60000).default(5),
+  REFRESH_TOKEN_CLEANUP_PAUSE_MS: Joi.number().integer().min(0).max(60000).default(25),
   ALLOWED_ORIGINS: Joi.string()
     .allow('')
     .default('')
