@@ -51,8 +51,8 @@ function appEnv(databaseUrl, port, extra = {}) {
 }
 
 /** Starts `node dist/main.js`; resolves once /health answers 200. */
-async function startApi({ databaseUrl, port, cpus, env = {} }) {
-  const [cmd, args] = pinned(cpus, process.execPath, [path.join(ROOT, 'dist', 'main.js')]);
+async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [] }) {
+  const [cmd, args] = pinned(cpus, process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'main.js')]);
   const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 'inherit', 'inherit'] });
   const deadline = Date.now() + 30000;
   for (;;) {
