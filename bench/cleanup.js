@@ -10,7 +10,7 @@ const { ROOT, pinned, freshDatabase, dropDatabase, startApi, seedChains, refresh
 
 const ROWS = Number(process.env.BENCH_CLEANUP_ROWS ?? 1_000_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
-const BASELINE_SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const BASELINE_SECONDS = Number(process.env.BENCH_CLEANUP_BASELINE_SECONDS ?? 10);
 const PORT = 3901;
 
 async function seedRows(databaseUrl, rows) {

@@ -50,9 +50,9 @@ function appEnv(databaseUrl, port, extra = {}) {
   };
 }
 
-/** Starts `node dist/main.js`; resolves once /health answers 200. */
-async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [] }) {
-  const [cmd, args] = pinned(cpus, process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'main.js')]);
+/** Starts `node dist/main.js` (or `script`); resolves once /health answers 200. */
+async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [], script = path.join(ROOT, 'dist', 'main.js') }) {
+  const [cmd, args] = pinned(cpus, process.execPath, [...nodeArgs, script]);
   const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 'inherit', 'inherit'] });
   const deadline = Date.now() + 30000;
   for (;;) {
@@ -101,6 +101,9 @@ function request(port, method, pathname, body, headers = {}) {
 }
 
 const BODY = { 'x-token-transport': 'body' };
+
+/** The bare floor server (bench/floor-server.js) with the same environment as the API. */
+const startFloor = (options) => startApi({ ...options, script: path.join(__dirname, 'floor-server.js') });
 
 /** Registers `count` users and logs each in once (body transport): one refresh chain each. */
 async function seedChains(port, count, password = 'bench password 0123') {
@@ -163,4 +166,4 @@ function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
 }
 
-module.exports = { ROOT, pinned, freshDatabase, dropDatabase, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

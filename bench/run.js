@@ -5,7 +5,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { machine } = require('./lib');
 
-const SCENARIOS = { cleanup: () => require('./cleanup').main() };
+const SCENARIOS = {
+  core: () => require('./scenarios').main(),
+  cleanup: () => require('./cleanup').main(),
+};
 
 async function main() {
   const only = process.argv.slice(2);
@@ -23,8 +26,29 @@ async function main() {
   console.error(`written ${path.relative(process.cwd(), file)}`);
 }
 
+const row = (name, r) =>
+  `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×** | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** |`;
+
 function table(results) {
   const lines = [];
+  const core = results.scenarios.core;
+  if (core) {
+    lines.push(
+      '| scenario | product req/s | floor req/s | throughput ratio | product p50 / p99 ms | floor p50 / p99 ms | p99 ratio |',
+      '|---|---|---|---|---|---|---|',
+      ...Object.entries(core.refresh).map(([c, r]) => row(`refresh, ${c} connection${c === '1' ? '' : 's'}`, r)),
+      row('guarded GET /auth/me, 16 connections', core.guarded),
+      row('login (argon2id), 4 connections', core.login),
+      '',
+      `Login timing parity (product): unknown email p50 ${core.loginParity.unknownEmail.p50} ms vs wrong password p50 ${core.loginParity.wrongPassword.p50} ms: **${core.loginParity.p50Ratio}×** (req/s ratio ${core.loginParity.rpsRatio}).`,
+      `Scale (product, 16 connections): ${core.rowsAtStart.toLocaleString('en')} rows p50/p99 ${core.scale.rows10k.p50}/${core.scale.rows10k.p99} ms → ${core.rowsAtScale.toLocaleString('en')} rows ${core.scale.rows1M.p50}/${core.scale.rows1M.p99} ms: growth p50 **${core.scale.p50Growth}×**, p99 **${core.scale.p99Growth}×**.`,
+      `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,
+      core.memory
+        ? `Memory over a ${core.memory.seconds} s refresh soak (${core.memory.refresh.requests} refreshes): RSS ${Math.round(core.memory.rssAfterWarmupKb / 1024)} MiB after warm-up, ${Math.round(core.memory.rssEndKb / 1024)} MiB at the end (peak ${Math.round(core.memory.rssPeakKb / 1024)} MiB): growth **${Math.round(core.memory.growth * 100)}%**.`
+        : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
+      '',
+    );
+  }
   const c = results.scenarios.cleanup;
   if (c) {
     const baseline = (c.refresh.before.p99 + c.refresh.after.p99) / 2;

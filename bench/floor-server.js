@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// The floor: a bare Node `http` server that does exactly the product's work for refresh,
+// guarded request and login (same SQL statements, same Redis commands, same crypto, same
+// libraries: pg, ioredis, jsonwebtoken, argon2) with no Nest, no Prisma, no Express.
+// Also serves the naive design many tutorials use (/naive/refresh) for comparison.
+const argon2 = require('argon2');
+const { createHmac, createSecretKey, randomBytes, randomUUID } = require('node:crypto');
+const http = require('node:http');
+const jwt = require('jsonwebtoken');
+const Redis = require('ioredis').default;
+const { Pool } = require('pg');
+
+const env = process.env;
+const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
+const redis = new Redis(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, enableOfflineQueue: true });
+const jwtKey = createSecretKey(Buffer.from(env.JWT_ACCESS_SECRET));
+const hashKey = env.REFRESH_TOKEN_SECRET;
+const successorKey = createHmac('sha256', hashKey).update('refresh-token-successor/v1').digest();
+const ACCESS_TTL = 900;
+const IDLE_TTL = 604800;
+const ABSOLUTE_TTL = 2592000;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+const hash = (token) => createHmac('sha256', hashKey).update(token).digest();
+const sign = (sub, sid) => jwt.sign({ sid }, jwtKey, { subject: sub, jwtid: randomUUID(), expiresIn: ACCESS_TTL, algorithm: 'HS256' });
+
+const ROTATE = `
+  WITH old AS (
+    UPDATE refresh_tokens rt SET revoked = true, revoked_at = now(), replaced_by = $3::uuid
+      FROM sessions s
+     WHERE rt.token_hash = $1 AND NOT rt.revoked AND rt.expires_at > now()
+       AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+    RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
+  ), used AS (
+    UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
+  )
+  INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+  SELECT $3::uuid, $2, old.session_id, old.user_id, LEAST(now() + make_interval(secs => $4), old.absolute_expires_at)
+  FROM old
+  RETURNING session_id, user_id, expires_at, (SELECT expires_at FROM old) AS retired_expires_at, now() AS rotated_at`;
+
+const CREATE_SESSION = `
+  WITH s AS (
+    INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
+    VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4)
+    RETURNING id, user_id, absolute_expires_at
+  )
+  INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+  SELECT $5::uuid, $6, s.id, s.user_id, LEAST(now() + make_interval(secs => $7), s.absolute_expires_at) FROM s
+  RETURNING session_id, expires_at`;
+
+let dummyHash;
+
+async function refresh(body) {
+  const token = body?.refreshToken;
+  if (typeof token !== 'string' || !TOKEN.test(token)) return [401, { message: 'invalid' }];
+  const h = hash(token);
+  if (await redis.get(`bl:${h.toString('hex')}`)) return [401, { message: 'invalid' }];
+  const successor = createHmac('sha256', successorKey).update(token).digest('base64url');
+  const { rows } = await pool.query(ROTATE, [h, hash(successor), randomUUID(), IDLE_TTL]);
+  if (!rows[0]) return [401, { message: 'invalid' }];
+  const r = rows[0];
+  await redis.set(`bl:${h.toString('hex')}`, `r|${r.session_id}|${r.user_id}|${r.rotated_at.getTime()}`, 'PX', Math.max(1, r.retired_expires_at - Date.now()));
+  return [200, { accessToken: sign(r.user_id, r.session_id), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: successor }];
+}
+
+async function me(authorization) {
+  const m = /^Bearer (.+)$/.exec(authorization ?? '');
+  let claims;
+  try {
+    claims = m && jwt.verify(m[1], jwtKey, { algorithms: ['HS256'] });
+  } catch {
+    claims = null;
+  }
+  if (!claims) return [401, { message: 'invalid' }];
+  if (await redis.exists(`rs:${claims.sid}`)) return [401, { message: 'ended' }];
+  const { rows } = await pool.query('SELECT id, email FROM users WHERE id = $1', [claims.sub]);
+  return rows[0] ? [200, rows[0]] : [401, { message: 'gone' }];
+}
+
+async function login(body) {
+  const email = String(body?.email ?? '').trim().toLowerCase();
+  const password = String(body?.password ?? '').normalize('NFKC');
+  const { rows } = await pool.query('SELECT id, password_hash FROM users WHERE email = $1', [email]);
+  const ok = await argon2.verify(rows[0]?.password_hash ?? dummyHash, password).catch(() => false);
+  if (!ok || !rows[0]) return [401, { message: 'Invalid email or password' }];
+  const token = randomBytes(32).toString('base64url');
+  const s = await pool.query(CREATE_SESSION, [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL]);
+  return [200, { accessToken: sign(rows[0].id, s.rows[0].session_id), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
+}
+
+/** The tutorial design: tokens hashed with argon2, found by verifying the user's rows one by one. */
+async function naiveRefresh(body) {
+  const [userId, token] = String(body?.refreshToken ?? '').split('.');
+  const { rows } = await pool.query('SELECT id, hash FROM naive_tokens WHERE user_id = $1', [userId]);
+  for (const row of rows) {
+    if (await argon2.verify(row.hash, token)) {
+      const next = randomBytes(32).toString('base64url');
+      const nextHash = await argon2.hash(next, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+      await pool.query('UPDATE naive_tokens SET hash = $2 WHERE id = $1', [row.id, nextHash]);
+      return [200, { accessToken: sign(userId, row.id), refreshToken: `${userId}.${next}` }];
+    }
+  }
+  return [401, { message: 'invalid' }];
+}
+
+const routes = {
+  'POST /auth/refresh': (req, body) => refresh(body),
+  'GET /auth/me': (req) => me(req.headers.authorization),
+  'POST /auth/login': (req, body) => login(body),
+  'POST /naive/refresh': (req, body) => naiveRefresh(body),
+  'GET /health': async () => [200, { status: 'ok' }],
+};
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    let status;
+    let payload;
+    try {
+      const route = routes[`${req.method} ${req.url}`];
+      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+      [status, payload] = route ? await route(req, body) : [404, { message: 'not found' }];
+    } catch (err) {
+      [status, payload] = [500, { message: err.message }];
+    }
+    const text = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  });
+});
+
+argon2.hash('dummy password for timing parity', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }).then((h) => {
+  dummyHash = h;
+  server.listen(Number(env.PORT), '127.0.0.1');
+});
+process.on('SIGTERM', () => server.close(() => Promise.all([pool.end(), redis.quit()]).then(() => process.exit(0))));
