@@ -47,7 +47,8 @@ async function seedRows(databaseUrl, rows) {
 async function main() {
   const dbName = `auth_bench_cleanup_${process.pid}`;
   const databaseUrl = await freshDatabase(dbName);
-  const api = await startApi({ databaseUrl, port: PORT, cpus: 0 });
+  const env = { REDIS_KEY_PREFIX: `bench-cleanup:${process.pid}:`, LOGIN_MAX_FAILURES_PER_IP: '1000000' };
+  const api = await startApi({ databaseUrl, port: PORT, cpus: 0, env });
   try {
     const chains = await seedChains(PORT, CLIENTS);
     const t0 = Date.now();
@@ -61,7 +62,7 @@ async function main() {
     let cleanupOutput = '';
     const [cmd, args] = pinned(1, process.execPath, [path.join(ROOT, 'dist', 'cleanup.js')]);
     const cleanupStarted = Date.now();
-    const cleanup = promisify(execFile)(cmd, args, { env: appEnv(databaseUrl, PORT) }).then(({ stdout }) => {
+    const cleanup = promisify(execFile)(cmd, args, { env: appEnv(databaseUrl, PORT, env) }).then(({ stdout }) => {
       cleanupOutput = stdout;
       cleanupDone = true;
     });

@@ -73,7 +73,18 @@ async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [], scri
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/**
+ * One HTTP request over the keep-alive agent. A socket the server closed while idle fails on
+ * reuse before the request reached the server; that case alone is retried (Node's documented
+ * pattern: `req.reusedSocket && ECONNRESET`).
+ */
 function request(port, method, pathname, body, headers = {}) {
+  return sendOnce(port, method, pathname, body, headers).catch((err) =>
+    err.reusedSocket ? sendOnce(port, method, pathname, body, headers) : Promise.reject(err),
+  );
+}
+
+function sendOnce(port, method, pathname, body, headers) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -94,7 +105,10 @@ function request(port, method, pathname, body, headers = {}) {
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err) => {
+      err.reusedSocket = req.reusedSocket && err.code === 'ECONNRESET';
+      reject(err);
+    });
     if (payload) req.write(payload);
     req.end();
   });

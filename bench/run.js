@@ -13,17 +13,26 @@ const SCENARIOS = {
 async function main() {
   const only = process.argv.slice(2);
   const results = { date: new Date().toISOString(), machine: machine(), scenarios: {} };
-  for (const [name, run] of Object.entries(SCENARIOS)) {
-    if (only.length && !only.includes(name)) continue;
-    console.error(`== ${name}`);
-    results.scenarios[name] = await run();
-  }
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  let failed = false;
+  for (const [name, run] of Object.entries(SCENARIOS)) {
+    if (only.length && !only.includes(name)) continue;
+    console.error(`== ${name}`);
+    try {
+      results.scenarios[name] = await run();
+    } catch (err) {
+      failed = true;
+      results.scenarios[name] = { error: String(err?.stack ?? err) };
+      console.error(err);
+    }
+    // Written after every scenario: a late failure does not lose the earlier numbers.
+    fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
   console.log(table(results));
   console.error(`written ${path.relative(process.cwd(), file)}`);
+  if (failed) process.exitCode = 1;
 }
 
 const row = (name, r) =>
@@ -32,7 +41,7 @@ const row = (name, r) =>
 function table(results) {
   const lines = [];
   const core = results.scenarios.core;
-  if (core) {
+  if (core && !core.error) {
     lines.push(
       '| scenario | product req/s | floor req/s | throughput ratio | product p50 / p99 ms | floor p50 / p99 ms | p99 ratio |',
       '|---|---|---|---|---|---|---|',
@@ -50,7 +59,7 @@ function table(results) {
     );
   }
   const c = results.scenarios.cleanup;
-  if (c) {
+  if (c && !c.error) {
     const baseline = (c.refresh.before.p99 + c.refresh.after.p99) / 2;
     lines.push(
       `Cleanup of ${c.rows.dead.toLocaleString('en')} dead rows out of ${c.rows.total.toLocaleString('en')}, ${c.clients} refresh clients:`,

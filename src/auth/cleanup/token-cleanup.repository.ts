@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../prisma/prisma.service';
 
 export type CleanupTable = 'refresh_tokens' | 'password_resets' | 'sessions';
@@ -17,32 +18,20 @@ export class TokenCleanupRepository {
    * `revoked_at` together; the condition names the indexed column.
    */
   deleteRevokedRefreshTokens(limit: number): Promise<number> {
-    return this.prisma.$executeRaw`
-      DELETE FROM refresh_tokens WHERE id IN (
-        SELECT id FROM refresh_tokens WHERE revoked_at IS NOT NULL
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    return this.deleteBatch('refresh_tokens', Prisma.sql`revoked_at IS NOT NULL`, limit);
   }
 
   deleteExpiredRefreshTokens(limit: number): Promise<number> {
-    return this.prisma.$executeRaw`
-      DELETE FROM refresh_tokens WHERE id IN (
-        SELECT id FROM refresh_tokens WHERE expires_at < now()
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    return this.deleteBatch('refresh_tokens', Prisma.sql`expires_at < now()`, limit);
   }
 
   /** Used or expired password resets. */
   deleteUsedPasswordResets(limit: number): Promise<number> {
-    return this.prisma.$executeRaw`
-      DELETE FROM password_resets WHERE id IN (
-        SELECT id FROM password_resets WHERE used_at IS NOT NULL
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    return this.deleteBatch('password_resets', Prisma.sql`used_at IS NOT NULL`, limit);
   }
 
   deleteExpiredPasswordResets(limit: number): Promise<number> {
-    return this.prisma.$executeRaw`
-      DELETE FROM password_resets WHERE id IN (
-        SELECT id FROM password_resets WHERE expires_at < now()
-        LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    return this.deleteBatch('password_resets', Prisma.sql`expires_at < now()`, limit);
   }
 
   /**
@@ -58,5 +47,11 @@ export class TokenCleanupRepository {
          WHERE s.revoked_at IS NOT NULL OR s.absolute_expires_at < now()
             OR NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id)
          LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+  }
+
+  private deleteBatch(table: 'refresh_tokens' | 'password_resets', condition: Prisma.Sql, limit: number): Promise<number> {
+    const t = Prisma.raw(table); // one of two constants, never input
+    return this.prisma.$executeRaw`
+      DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${condition} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
   }
 }
