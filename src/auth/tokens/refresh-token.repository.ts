@@ -18,9 +18,7 @@ export interface RotatedToken extends IssuedToken {
 export interface TokenRecord {
   sessionId: string;
   userId: string;
-  revoked: boolean;
   rotated: boolean;
-  expired: boolean;
   /** Seconds since the token was revoked or rotated (Postgres clock). */
   retiredSecondsAgo: number | null;
   expiresAt: Date;
@@ -111,9 +109,8 @@ export class RefreshTokenRepository {
   /** Any token row, live or retired, with the state of its session. */
   async findByHash(hash: Buffer): Promise<TokenRecord | null> {
     const rows = await this.prisma.$queryRaw<TokenRecord[]>`
-      SELECT rt.session_id AS "sessionId", rt.user_id AS "userId", rt.revoked,
-             rt.replaced_by IS NOT NULL AS rotated, rt.expires_at <= now() AS expired,
-             rt.expires_at AS "expiresAt",
+      SELECT rt.session_id AS "sessionId", rt.user_id AS "userId",
+             rt.replaced_by IS NOT NULL AS rotated, rt.expires_at AS "expiresAt",
              EXTRACT(EPOCH FROM now() - rt.revoked_at)::float8 AS "retiredSecondsAgo",
              (s.revoked_at IS NULL AND s.absolute_expires_at > now()) AS "sessionLive"
         FROM refresh_tokens rt
