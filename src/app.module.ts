@@ -7,6 +7,8 @@ import { authConfig, throttleConfig } from './config/auth.config';
 import { applyToProcessEnv, validateEnv } from './config/env.validation';
 import { databaseConfig, mailConfig, redisConfig } from './config/infra.config';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RedisModule } from './redis/redis.module';
 
@@ -23,6 +25,8 @@ import { RedisModule } from './redis/redis.module';
     }),
     // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).
     ScheduleModule.forRoot(),
+    LoggingModule,
+    MetricsModule,
     PrismaModule,
     RedisModule,
     AuthModule,

@@ -1,8 +1,12 @@
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { appConfig, AppConfig } from './config/app.config';
+import { serveOpenApi } from './docs/openapi';
+import { httpLogger } from './logging/http-logger.middleware';
+import { JsonLogger, PINO } from './logging/json-logger.service';
 
 export const JSON_BODY_LIMIT = '16kb';
 
@@ -10,8 +14,21 @@ export const JSON_BODY_LIMIT = '16kb';
 export function configureApp(app: INestApplication): INestApplication {
   const expressApp = app as NestExpressApplication;
   const config = app.get<AppConfig>(appConfig.KEY);
+  app.useLogger(app.get(JsonLogger));
+  app.use(httpLogger(app.get(PINO))); // first, so every response is logged with its request id
+  // Client addresses for throttling and the sessions list come through this many proxies.
   expressApp.set('trust proxy', config.trustProxy);
   expressApp.disable('x-powered-by');
+  // An API answers JSON, never HTML: the strictest default headers fit (Swagger UI included).
+  app.use(helmet());
+  // Only the SPA origins may read responses with credentials; others get no CORS headers.
+  app.enableCors({
+    origin: config.allowedOrigins,
+    credentials: true,
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Token-Transport', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
   expressApp.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   expressApp.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
   app.use(cookieParser());
@@ -25,6 +42,6 @@ export function configureApp(app: INestApplication): INestApplication {
         new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid input'),
     }),
   );
-  app.enableShutdownHooks();
+  if (config.docsEnabled) serveOpenApi(app);
   return app;
 }

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { TokenCleanupService } from './auth/cleanup/token-cleanup.service';
-import { logLevelsFromEnv } from './common/log-levels';
+import { JsonLogger } from './logging/json-logger.service';
 
 /** `npm run cleanup`: one cleanup run from the command line, no HTTP server. */
 async function main(): Promise<number> {
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: logLevelsFromEnv() });
+  const app = await NestFactory.createApplicationContext(AppModule, { bufferLogs: true });
+  app.useLogger(app.get(JsonLogger));
   try {
     const result = await app.get(TokenCleanupService).run();
     if (result.status === 'done') {

@@ -1,21 +1,22 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { JsonLogger } from './logging/json-logger.service';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { logLevelsFromEnv } from './common/log-levels';
 import { appConfig, AppConfig } from './config/app.config';
+import { enableGracefulShutdown } from './lifecycle/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false, // configured in configureApp with a size limit
-    logger: logLevelsFromEnv(),
+    bufferLogs: true, // start-up lines wait for the JSON logger
   });
   configureApp(app);
-  const { port } = app.get<AppConfig>(appConfig.KEY);
+  const { port, shutdownGraceMs } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port);
-  Logger.log(`Listening on port ${port}`, 'Bootstrap');
+  enableGracefulShutdown(app, shutdownGraceMs);
+  app.get(JsonLogger).log(`Listening on port ${port}`, 'Bootstrap');
 }
 
 bootstrap().catch((err: Error) => {

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import { PublicUser, UsersService } from '../users/users.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { passwordProblem } from './passwords/password-policy';
@@ -20,6 +21,7 @@ export class AuthService {
     private readonly revocation: SessionRevocationService,
     private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AuthThrottleService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async register(email: string, password: string): Promise<PublicUser> {
@@ -29,7 +31,11 @@ export class AuthService {
   }
 
   /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
-  async login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+  login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+    return this.metrics.track('login', () => this.verifyAndStartSession(email, password, ctx));
+  }
+
+  private async verifyAndStartSession(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
     await this.throttle.assertLoginAllowed(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
+import type { RevocationReason } from './tokens/session-revocation.service';
 
 export interface SecurityEventContext {
   userId?: string;
@@ -8,18 +10,35 @@ export interface SecurityEventContext {
 }
 
 /**
- * Security events as their own log lines, one JSON object each, so they can be alerted on.
- * Only identifiers and request metadata: never a token, password or secret.
+ * Security events as their own structured log records (`event` names them) and as metrics,
+ * so they can be alerted on. Only identifiers and request metadata: never a token, password
+ * or secret, and no email address either.
  */
 @Injectable()
 export class SecurityEventsService {
   private readonly logger = new Logger('SecurityEvent');
 
+  constructor(private readonly metrics: MetricsService) {}
+
   refreshTokenReuse(ctx: SecurityEventContext & { revoked: 'user' | 'session'; sessionsEnded: number }): void {
-    this.logger.warn(JSON.stringify({ event: 'refresh_token_reuse_detected', ...ctx }));
+    this.metrics.reuseDetections.inc();
+    this.logger.warn({ event: 'refresh_token_reuse_detected', ...ctx, msg: 'refresh_token_reuse_detected' });
   }
 
   loginFailed(ctx: SecurityEventContext): void {
-    this.logger.log(JSON.stringify({ event: 'login_failed', ...ctx }));
+    this.logger.log({ event: 'login_failed', ...ctx, msg: 'login_failed' });
+  }
+
+  /** Every ending of sessions: logout, logout-all, reuse, session revocation, password reset/change. */
+  sessionsRevoked(ctx: { userId: string; sessionIds: string[]; reason: RevocationReason; scope: 'user' | 'session' }): void {
+    if (!ctx.sessionIds.length) return; // a repeated logout ends nothing new
+    this.metrics.sessionsRevoked.inc({ reason: ctx.reason }, ctx.sessionIds.length);
+    // user_revoked: every session of the user (reuse, logout-all, reset); session_revoked: one.
+    const event = ctx.scope === 'user' ? 'user_revoked' : 'session_revoked';
+    this.logger.log({ event, ...ctx, msg: event });
+  }
+
+  passwordResetRequested(ctx: SecurityEventContext & { accountFound: boolean }): void {
+    this.logger.log({ event: 'password_reset_requested', ...ctx, msg: 'password_reset_requested' });
   }
 }

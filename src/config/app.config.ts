@@ -9,6 +9,11 @@ export const appConfig = registerAs('app', () => ({
   cookieSecure: process.env.COOKIE_SECURE !== 'false',
   trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
   appUrl: process.env.APP_URL as string,
+  docsEnabled: process.env.DOCS_ENABLED === 'true',
+  metricsEnabled: process.env.METRICS_ENABLED !== 'false',
+  metricsToken: process.env.METRICS_TOKEN || null,
+  shutdownGraceMs: Number(process.env.SHUTDOWN_GRACE_MS),
+  logLevel: (process.env.LOG_LEVEL ?? 'log') as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
 }));
 
 export type AppConfig = ReturnType<typeof appConfig>;

@@ -56,6 +56,13 @@ export const envSchema = Joi.object({
   MAIL_FROM: Joi.string().default('Auth <no-reply@localhost>'),
   APP_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('http://localhost:3000'),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'log', 'debug', 'verbose').default('log'),
+  // OpenAPI at /docs: on by default outside production.
+  DOCS_ENABLED: Joi.boolean().when('NODE_ENV', { is: 'production', then: Joi.boolean().default(false), otherwise: Joi.boolean().default(true) }),
+  METRICS_ENABLED: Joi.boolean().default(true),
+  // When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: Joi.string().min(16).allow('').optional(),
+  // How long SIGTERM waits for in-flight requests before closing the remaining connections.
+  SHUTDOWN_GRACE_MS: Joi.number().integer().min(0).max(120000).default(10000),
 }).unknown(true);
 
 export function splitList(value: string | undefined): string[] {

@@ -5,6 +5,12 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
+  /** Liveness: the process answers. Touches no dependency, so a Redis blip never restarts pods. */
+  @Get('live')
+  liveness(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
   /** Readiness: 200 when Postgres and Redis answer, 503 naming what is down. */
   @Get()
   async readiness(): Promise<{ status: 'ok'; postgres: 'up'; redis: 'up' }> {

@@ -1,4 +1,4 @@
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -7,6 +7,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
 import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
+import { LOG_DESTINATION } from '../../src/logging/logging.module';
 import { databaseConfig, DatabaseConfig, mailConfig, MailConfig, redisConfig, RedisConfig } from '../../src/config/infra.config';
 import { PrismaService } from '../../src/prisma/prisma.service';
 import { RedisService } from '../../src/redis/redis.service';
@@ -20,16 +21,18 @@ export interface TestAppOptions {
   mail?: Partial<MailConfig>;
 }
 
-/** Collects every log line the app writes, so tests can assert on events and on leaks. */
-export class CapturingLogger implements LoggerService {
+/**
+ * Receives every JSON log line the app writes (the real pino logger, redaction included),
+ * so tests can assert on events and on leaks.
+ */
+export class CapturingLogger {
   readonly lines: string[] = [];
-  log = (m: unknown, ...rest: unknown[]) => this.push('log', m, rest);
-  warn = (m: unknown, ...rest: unknown[]) => this.push('warn', m, rest);
-  error = (m: unknown, ...rest: unknown[]) => this.push('error', m, rest);
-  debug = (m: unknown, ...rest: unknown[]) => this.push('debug', m, rest);
-  verbose = (m: unknown, ...rest: unknown[]) => this.push('verbose', m, rest);
-  private push(level: string, message: unknown, rest: unknown[]) {
-    this.lines.push(`${level} ${[message, ...rest].map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}`);
+  write(line: string): void {
+    this.lines.push(line.trimEnd());
+  }
+  /** The parsed records; `msg` holds the message, `level` pino's number (30 info, 40 warn, 50 error). */
+  records(): Array<Record<string, any>> {
+    return this.lines.map((l) => JSON.parse(l));
   }
   text(): string {
     return this.lines.join('\n');
@@ -54,9 +57,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.throttle) builder.overrideProvider(throttleConfig.KEY).useValue({ ...throttleConfig(), ...options.throttle });
   if (options.mail) builder.overrideProvider(mailConfig.KEY).useValue({ ...mailConfig(), ...options.mail });
   if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
-  const moduleRef = await builder.compile();
   const logs = new CapturingLogger();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: logs });
+  builder.overrideProvider(LOG_DESTINATION).useValue(logs);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   configureApp(app);
   try {
     await app.init();

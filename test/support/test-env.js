@@ -9,7 +9,7 @@ function baseEnv(runId) {
   const pgBase = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'log', // captured in memory: the level production uses by default
     DATABASE_URL: `${pgBase}/auth_test_${runId}`,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_KEY_PREFIX: `test:${runId}:`,

@@ -4,6 +4,7 @@ import { CronJob, validateCronExpression } from 'cron';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appConfig, AppConfig } from '../../config/app.config';
 import { authConfig, AuthConfig } from '../../config/auth.config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { RedisLock } from '../../redis/redis-lock';
 import { RedisService } from '../../redis/redis.service';
 import { CleanupTable, TokenCleanupRepository } from './token-cleanup.repository';
@@ -35,11 +36,14 @@ export type CleanupResult =
 @Injectable()
 export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(TokenCleanupService.name);
+  private running: Promise<CleanupResult> | null = null;
+  private stopping = false;
 
   constructor(
     private readonly repository: TokenCleanupRepository,
     private readonly redis: RedisService,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
@@ -76,8 +80,27 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
     return this.run();
   }
 
+  /**
+   * Graceful shutdown, before Postgres and Redis close: no new tick starts, a run in progress
+   * stops after its current batch (the next tick picks up where it left off).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('cron', CLEANUP_JOB_NAME)) await this.scheduler.getCronJob(CLEANUP_JOB_NAME).stop();
+    await this.running;
+  }
+
   /** One full cleanup, unless another instance is running one. Never throws. */
   async run(): Promise<CleanupResult> {
+    this.running = this.runExclusively();
+    try {
+      return await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async runExclusively(): Promise<CleanupResult> {
     const lock = new RedisLock(this.redis.client, 'cleanup:lock', LOCK_TTL_MS);
     try {
       if (!(await lock.acquire())) return this.skipped('another instance is running it');
@@ -121,7 +144,9 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
         const count = await deleteBatch(limit);
         batches++;
         deleted += count;
+        this.metrics.cleanupRowsDeleted.inc({ table }, count);
         if (count < limit) break;
+        if (this.stopping) throw new Error('interrupted by shutdown');
         if (!(await lock.extend())) throw new Error('cleanup lock lost');
         if (this.config.cleanupPauseMs > 0) await sleep(this.config.cleanupPauseMs);
       }

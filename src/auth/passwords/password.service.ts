@@ -6,6 +6,7 @@ import { UsersService } from '../../users/users.service';
 import { SessionContext } from '../tokens/refresh-token.repository';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
+import { SecurityEventsService } from '../security-events.service';
 import { AuthThrottleService } from '../throttling/auth-throttle.service';
 import { PasswordHasherService } from './password-hasher.service';
 import { passwordProblem } from './password-policy';
@@ -26,6 +27,7 @@ export class PasswordService {
     private readonly revocation: SessionRevocationService,
     private readonly throttle: AuthThrottleService,
     private readonly mail: MailService,
+    private readonly securityEvents: SecurityEventsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     // Its own key: a reset-token hash never equals a refresh-token hash.
@@ -38,11 +40,12 @@ export class PasswordService {
    */
   async requestReset(email: string, ctx: SessionContext): Promise<void> {
     await this.throttle.consumeForgot(email, ctx.ip);
-    void this.issueReset(email).catch((err: Error) => this.logger.error(`Password reset request failed: ${err.message}`));
+    void this.issueReset(email, ctx).catch((err: Error) => this.logger.error(`Password reset request failed: ${err.message}`));
   }
 
-  private async issueReset(email: string): Promise<void> {
+  private async issueReset(email: string, ctx: SessionContext): Promise<void> {
     const user = await this.users.findCredentials(email);
+    this.securityEvents.passwordResetRequested({ userId: user?.id, accountFound: !!user, ip: ctx.ip, userAgent: ctx.userAgent });
     if (!user) return;
     const token = generateOpaqueToken();
     await this.resets.replace(user.id, this.hasher.hash(token), this.config.passwordResetTtl);

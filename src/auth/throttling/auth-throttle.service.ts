@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsException } from '../../common/too-many-requests.exception';
 import { throttleConfig, ThrottleConfig } from '../../config/auth.config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { RedisService } from '../../redis/redis.service';
 
 /**
@@ -16,7 +17,11 @@ export class AuthThrottleService {
   private readonly forgotByEmail: RateLimiterRedis;
   private readonly forgotByIp: RateLimiterRedis;
 
-  constructor(redis: RedisService, @Inject(throttleConfig.KEY) config: ThrottleConfig) {
+  constructor(
+    redis: RedisService,
+    private readonly metrics: MetricsService,
+    @Inject(throttleConfig.KEY) config: ThrottleConfig,
+  ) {
     const limiter = (keyPrefix: string, points: number, duration: number) =>
       new RateLimiterRedis({ storeClient: redis.client, keyPrefix, points, duration, insuranceLimiter: undefined });
     this.loginByAccount = limiter('rl:login:account', config.loginFailuresPerAccount, config.loginWindow);
@@ -31,7 +36,10 @@ export class AuthThrottleService {
     const blocked = [account, address].filter(
       (r, i): r is RateLimiterRes => !!r && r.consumedPoints >= [this.loginByAccount, this.loginByIp][i].points,
     );
-    if (blocked.length) throw new TooManyRequestsException(retryAfter(blocked));
+    if (blocked.length) {
+      this.metrics.throttled.inc({ limit: 'login' });
+      throw new TooManyRequestsException(retryAfter(blocked));
+    }
   }
 
   async recordLoginFailure(email: string, ip: string | null): Promise<void> {
@@ -50,7 +58,10 @@ export class AuthThrottleService {
     try {
       await Promise.all([this.forgotByEmail.consume(email), this.forgotByIp.consume(ip ?? 'unknown')]);
     } catch (err) {
-      if (err instanceof RateLimiterRes) throw new TooManyRequestsException(retryAfter([err]));
+      if (err instanceof RateLimiterRes) {
+        this.metrics.throttled.inc({ limit: 'password_forgot' });
+        throw new TooManyRequestsException(retryAfter([err]));
+      }
       throw err;
     }
   }

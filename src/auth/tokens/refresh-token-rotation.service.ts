@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { authConfig, AuthConfig } from '../../config/auth.config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
 import { RefreshTokenRepository, SessionContext } from './refresh-token.repository';
@@ -41,6 +42,7 @@ export class RefreshTokenRotationService {
     private readonly revocation: SessionRevocationService,
     private readonly accessTokens: AccessTokenService,
     private readonly securityEvents: SecurityEventsService,
+    private readonly metrics: MetricsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     this.hasher = new TokenHasher(config.refreshTokenSecret);
@@ -62,7 +64,11 @@ export class RefreshTokenRotationService {
    * Exchanges a refresh token for a new pair. Hot path: one Redis GET, one SQL statement,
    * one Redis SET. Everything else (grace, reuse, unknown tokens) takes the slow path.
    */
-  async rotate(token: unknown, ctx: SessionContext): Promise<TokenPair> {
+  rotate(token: unknown, ctx: SessionContext): Promise<TokenPair> {
+    return this.metrics.track('refresh', () => this.exchange(token, ctx));
+  }
+
+  private async exchange(token: unknown, ctx: SessionContext): Promise<TokenPair> {
     if (!isWellFormedToken(token)) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     const hash = this.hasher.hash(token);
     // Redis unreachable throws here, before anything changes: the caller answers 503.

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { RedisService } from '../../redis/redis.service';
+import { SecurityEventsService } from '../security-events.service';
 import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
 import { TokenBlacklistService } from './token-blacklist.service';
 
@@ -19,6 +20,7 @@ export class SessionRevocationService implements OnModuleInit {
     private readonly tokens: RefreshTokenRepository,
     private readonly blacklist: TokenBlacklistService,
     private readonly redis: RedisService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   /**
@@ -53,6 +55,12 @@ export class SessionRevocationService implements OnModuleInit {
   private async end(scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
     const revoked = await this.tokens.revoke(scope, reason);
     await this.blacklist.addRevoked(revoked.tokens, revoked.sessionIds);
+    this.securityEvents.sessionsRevoked({
+      userId: scope.userId,
+      sessionIds: revoked.sessionIds,
+      reason,
+      scope: 'sessionId' in scope && scope.sessionId ? 'session' : 'user',
+    });
     return revoked.sessionIds;
   }
 }

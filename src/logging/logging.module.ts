@@ -1,0 +1,46 @@
+import { Global, Module } from '@nestjs/common';
+import pino from 'pino';
+import { appConfig, AppConfig } from '../config/app.config';
+import { JsonLogger, PINO } from './json-logger.service';
+
+/** Where log lines go: stdout in production, a capturing stream in tests. */
+export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+
+/** Nest's level names → pino's. */
+const PINO_LEVELS = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' } as const;
+
+/**
+ * Anything that can carry a credential is censored wherever it appears in a log record:
+ * request and response headers, and password or token fields of any logged object.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...['password', 'currentPassword', 'newPassword', 'token', 'refreshToken', 'accessToken'].flatMap((field) => [
+    field,
+    `*.${field}`,
+    `*.*.${field}`,
+  ]),
+];
+
+/**
+ * Structured JSON logs with pino. Not nestjs-pino: it keeps one pino-http instance per
+ * process, so two app instances in one process (the tests, the many-instance test) would
+ * share one destination; this module gives every app its own logger.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: LOG_DESTINATION, useFactory: () => pino.destination({ fd: 1, sync: false }) },
+    {
+      provide: PINO,
+      inject: [appConfig.KEY, LOG_DESTINATION],
+      useFactory: (config: AppConfig, destination: pino.DestinationStream) =>
+        pino({ level: PINO_LEVELS[config.logLevel], redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination),
+    },
+    JsonLogger,
+  ],
+  exports: [PINO, JsonLogger],
+})
+export class LoggingModule {}

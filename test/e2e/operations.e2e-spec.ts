@@ -1,0 +1,194 @@
+import {
+  createTestApp,
+  expectErrorShape,
+  login,
+  me,
+  PASSWORD,
+  refreshBody,
+  register,
+  registerAndLogin,
+  TestApp,
+  uniqueEmail,
+} from '../support/test-app';
+
+/** The value of one Prometheus sample line, e.g. `auth_logins_total{outcome="success"}`. */
+function sample(metrics: string, series: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ app: { docsEnabled: true, allowedOrigins: ['https://app.example.test'] } });
+  });
+  afterAll(() => t.close());
+
+  describe('health', () => {
+    it('answers liveness without touching Postgres or Redis, readiness naming both', async () => {
+      await t.http().get('/health/live').expect(200, { status: 'ok' });
+      await t.http().get('/health').expect(200, { status: 'ok', postgres: 'up', redis: 'up' });
+    });
+  });
+
+  describe('OpenAPI', () => {
+    // Every path, method and status of the contract (../shared/spec/auth-api.md).
+    const CONTRACT: Array<[string, string, number[]]> = [
+      ['post', '/auth/register', [201, 400, 409]],
+      ['post', '/auth/login', [200, 400, 401, 429]],
+      ['post', '/auth/refresh', [200, 401, 403, 503]],
+      ['post', '/auth/logout', [204, 401]],
+      ['post', '/auth/logout-all', [204, 401]],
+      ['get', '/auth/me', [200, 401]],
+      ['get', '/auth/sessions', [200, 401]],
+      ['delete', '/auth/sessions/{id}', [204, 401, 404]],
+      ['post', '/auth/password/forgot', [202, 400, 429]],
+      ['post', '/auth/password/reset', [204, 400]],
+      ['post', '/auth/password/change', [204, 400, 401]],
+      ['get', '/health', [200, 503]],
+    ];
+
+    it('documents every path and status of the contract, with the error shape', async () => {
+      const { body: doc } = await t.http().get('/docs-json').expect(200);
+      for (const [method, path, statuses] of CONTRACT) {
+        const operation = doc.paths[path]?.[method];
+        expect({ path, method, documented: !!operation }).toEqual({ path, method, documented: true });
+        expect(Object.keys(operation.responses).map(Number).sort()).toEqual(expect.arrayContaining(statuses));
+      }
+      expect(doc.components.schemas.ErrorResponseDto.required).toEqual(['statusCode', 'error', 'message']);
+      expect(doc.paths['/auth/refresh'].post.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'X-Token-Transport' }),
+      );
+      expect(doc.paths['/auth/login'].post.requestBody.content['application/json'].schema.$ref).toMatch(/LoginDto$/);
+    });
+
+    it('serves the UI at /docs, and nothing when DOCS_ENABLED=false', async () => {
+      await t.http().get('/docs').expect(200).expect('Content-Type', /html/);
+      const off = await createTestApp({ app: { docsEnabled: false } });
+      try {
+        expectErrorShape((await off.http().get('/docs-json').expect(404)).body, 404);
+      } finally {
+        await off.close();
+      }
+    });
+  });
+
+  describe('metrics', () => {
+    it('counts logins, refreshes, reuse, revocations and throttling after a flow', async () => {
+      // A fresh app: its registry starts at zero.
+      const m = await createTestApp({ throttle: { loginFailuresPerAccount: 2 }, auth: { reuseGrace: 0 } });
+      try {
+        const user = await register(m);
+        const pair = await login(m, user.email);
+        await m.http().post('/auth/login').send({ email: user.email, password: 'wrong password!' }).expect(401);
+        await m.http().post('/auth/login').send({ email: user.email, password: 'wrong password!' }).expect(401);
+        await m.http().post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(429);
+        const rotated = await refreshBody(m, pair.refreshToken).expect(200);
+        await refreshBody(m, rotated.body.refreshToken).expect(200);
+        await refreshBody(m, 'x'.repeat(43)).expect(401);
+        await refreshBody(m, pair.refreshToken).expect(401); // a rotated token again, no grace: theft
+
+        const metrics = (await m.http().get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
+        expect(sample(metrics, 'auth_logins_total{outcome="success"}')).toBe(1);
+        expect(sample(metrics, 'auth_logins_total{outcome="rejected"}')).toBe(2);
+        expect(sample(metrics, 'auth_logins_total{outcome="throttled"}')).toBe(1);
+        expect(sample(metrics, 'auth_throttled_requests_total{limit="login"}')).toBe(1);
+        expect(sample(metrics, 'auth_refreshes_total{outcome="success"}')).toBe(2);
+        expect(sample(metrics, 'auth_refreshes_total{outcome="rejected"}')).toBe(2);
+        expect(sample(metrics, 'auth_refresh_token_reuse_detected_total')).toBe(1);
+        expect(sample(metrics, 'auth_sessions_revoked_total{reason="reuse"}')).toBe(1);
+        expect(sample(metrics, 'auth_refresh_duration_seconds_count{outcome="success"}')).toBe(2);
+        expect(sample(metrics, 'auth_login_duration_seconds_count{outcome="rejected"}')).toBe(2);
+        expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+      } finally {
+        await m.close();
+      }
+    });
+
+    it('is off with METRICS_ENABLED=false and needs the bearer METRICS_TOKEN when set', async () => {
+      const off = await createTestApp({ app: { metricsEnabled: false } });
+      const guarded = await createTestApp({ app: { metricsToken: 'scrape-secret-0123456789' } });
+      try {
+        expectErrorShape((await off.http().get('/metrics').expect(404)).body, 404);
+        expectErrorShape((await guarded.http().get('/metrics').expect(401)).body, 401);
+        await guarded.http().get('/metrics').set('Authorization', 'Bearer wrong-secret-0123456789').expect(401);
+        await guarded.http().get('/metrics').set('Authorization', 'Bearer scrape-secret-0123456789').expect(200);
+      } finally {
+        await Promise.all([off.close(), guarded.close()]);
+      }
+    });
+  });
+
+  describe('structured logs', () => {
+    it('gives every request an id, echoed in X-Request-Id and in its log record', async () => {
+      const res = await t.http().get('/auth/me').set('X-Request-Id', 'trace-abc.123').expect(401);
+      expect(res.headers['x-request-id']).toBe('trace-abc.123');
+      const generated = await t.http().get('/auth/me').set('X-Request-Id', 'bad id with spaces').expect(401);
+      expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const record = t.logs.records().find((r) => r.req?.id === 'trace-abc.123');
+      expect(record).toMatchObject({ req: { method: 'GET', path: '/auth/me' }, res: { statusCode: 401 } });
+    });
+
+    it('redacts authorization, cookie, set-cookie and password/token fields', async () => {
+      const session = await registerAndLogin(t);
+      const before = t.logs.lines.length;
+      await me(t, session.accessToken).set('Cookie', `refresh_token=${session.refreshToken}`).expect(200);
+      const cookieLogin = await t.http().post('/auth/login').send({ email: session.email, password: PASSWORD }).expect(200);
+      const records = t.logs.records().slice(before);
+      const text = JSON.stringify(records);
+      expect(records.find((r) => r.req?.path === '/auth/me')?.req.headers).toMatchObject({
+        authorization: '[redacted]',
+        cookie: '[redacted]',
+      });
+      expect(records.find((r) => r.req?.path === '/auth/login')?.res.headers['set-cookie']).toBe('[redacted]');
+      for (const secret of [session.accessToken, session.refreshToken, cookieLogin.body.accessToken, PASSWORD]) {
+        expect(text).not.toContain(secret);
+      }
+    });
+
+    it('writes security events as named records with user and session ids, never a token', async () => {
+      const session = await registerAndLogin(t);
+      const before = t.logs.lines.length;
+      await t.http().post('/auth/login').send({ email: session.email, password: 'not the password' }).expect(401);
+      await t.http().post('/auth/password/forgot').send({ email: session.email }).expect(202);
+      await t.http().post('/auth/logout-all').set('Authorization', `Bearer ${session.accessToken}`).expect(204);
+      const deadline = Date.now() + 5000; // the reset request is handled after the response
+      const events = () => t.logs.records().slice(before).filter((r) => r.event);
+      while (!events().some((e) => e.event === 'password_reset_requested') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(events()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ event: 'login_failed', userId: session.userId, context: 'SecurityEvent' }),
+          expect.objectContaining({ event: 'password_reset_requested', userId: session.userId, accountFound: true }),
+          expect.objectContaining({ event: 'user_revoked', userId: session.userId, reason: 'logout_all', sessionIds: [expect.any(String)] }),
+        ]),
+      );
+      expect(JSON.stringify(events())).not.toContain(session.refreshToken);
+    });
+  });
+
+  describe('HTTP hardening', () => {
+    it('sends helmet security headers on every response', async () => {
+      const res = await t.http().get('/health/live').expect(200);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': expect.stringContaining('max-age='),
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    });
+
+    it('allows CORS with credentials for ALLOWED_ORIGINS only', async () => {
+      const allowed = await t.http().options('/auth/refresh').set('Origin', 'https://app.example.test').set('Access-Control-Request-Method', 'POST').expect(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
+      expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+      const foreign = await t.http().options('/auth/refresh').set('Origin', 'https://evil.example.test').set('Access-Control-Request-Method', 'POST');
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      const email = uniqueEmail();
+      const simple = await t.http().post('/auth/register').set('Origin', 'https://evil.example.test').send({ email, password: PASSWORD });
+      expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+});
