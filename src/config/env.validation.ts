@@ -21,6 +21,12 @@ export const envSchema = Joi.object({
   DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).required(),
   REDIS_KEY_PREFIX: Joi.string().max(64).default('auth:'),
+  REDIS_MODE: Joi.string().valid('standalone', 'sentinel', 'cluster').default('standalone'),
+  REDIS_NODES: Joi.string()
+    .pattern(/^\s*[^\s:,]+:\d+\s*(,\s*[^\s:,]+:\d+\s*)*$/)
+    .messages({ 'string.pattern.base': '{{#label}} must be a comma-separated list of host:port' })
+    .when('REDIS_MODE', { is: 'standalone', then: Joi.optional().allow(''), otherwise: Joi.required() }),
+  REDIS_SENTINEL_MASTER: Joi.string().default('mymaster'),
   JWT_ACCESS_SECRET: Joi.string().min(16).required(),
   REFRESH_TOKEN_SECRET: Joi.string().min(16).required(),
   ACCESS_TOKEN_TTL: seconds().default(900),

@@ -1,3 +1,4 @@
+import { splitList } from './env.validation';
 import { registerAs } from '@nestjs/config';
 
 export const databaseConfig = registerAs('database', () => ({
@@ -6,8 +7,16 @@ export const databaseConfig = registerAs('database', () => ({
 }));
 
 export const redisConfig = registerAs('redis', () => ({
+  /** Standalone server; with sentinel or cluster mode, only its credentials, TLS and db are used. */
   url: process.env.REDIS_URL as string,
   keyPrefix: process.env.REDIS_KEY_PREFIX as string,
+  mode: (process.env.REDIS_MODE ?? 'standalone') as 'standalone' | 'sentinel' | 'cluster',
+  /** host:port pairs of the sentinels (sentinel mode) or of cluster seed nodes (cluster mode). */
+  nodes: splitList(process.env.REDIS_NODES).map((node) => {
+    const [host, port] = node.split(':');
+    return { host, port: Number(port) };
+  }),
+  sentinelMaster: process.env.REDIS_SENTINEL_MASTER as string,
 }));
 
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;

@@ -1,27 +1,26 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { Cluster, RedisOptions } from 'ioredis';
 import { redisConfig, RedisConfig } from '../config/infra.config';
+
+/** A standalone/sentinel connection or a cluster: every key the service uses fits both. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * The one Redis connection. Commands fail at once while Redis is unreachable (no offline
  * queue), so callers can answer 503 instead of hanging; ioredis keeps reconnecting in the
  * background and the service recovers by itself.
+ *
+ * Cluster-safe by construction: every command and Lua script touches one key, and
+ * multi-key writes are separate commands (auto-pipelined per node), never MULTI or a
+ * cross-slot pipeline.
  */
 @Injectable()
 export class RedisService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RedisService.name);
-  readonly client: Redis;
+  readonly client: RedisClient;
 
   constructor(@Inject(redisConfig.KEY) config: RedisConfig) {
-    this.client = new Redis(config.url, {
-      keyPrefix: config.keyPrefix,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    });
+    this.client = createClient(config);
     // Without a listener ioredis prints every failed reconnect; one line per state change is enough.
     let down = false;
     this.client.on('error', (err: Error) => {
@@ -46,4 +45,42 @@ export class RedisService implements OnModuleInit, OnModuleDestroy {
   async ping(): Promise<boolean> {
     return (await this.client.ping().catch(() => null)) === 'PONG';
   }
+}
+
+function createClient(config: RedisConfig): RedisClient {
+  const url = new URL(config.url);
+  const options: RedisOptions = {
+    keyPrefix: config.keyPrefix,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+  if (config.mode === 'standalone') return new Redis(config.url, options);
+  const credentials: RedisOptions = {
+    username: decodeURIComponent(url.username) || undefined,
+    password: decodeURIComponent(url.password) || undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+  };
+  if (config.mode === 'sentinel') {
+    return new Redis({
+      ...options,
+      ...credentials,
+      sentinels: config.nodes,
+      name: config.sentinelMaster,
+      db: Number(url.pathname.slice(1)) || 0,
+    });
+  }
+  const { keyPrefix, lazyConnect, enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = options;
+  return new Cluster(config.nodes, {
+    keyPrefix,
+    lazyConnect,
+    enableOfflineQueue,
+    enableAutoPipelining,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...perNode, ...credentials },
+  });
 }

@@ -46,3 +46,75 @@ export class TestRedisServer {
     this.process = null;
   }
 }
+
+/** A three-master Redis Cluster on loopback, owned by one test (cluster mode of RedisService). */
+export class TestRedisCluster {
+  private constructor(
+    readonly ports: number[],
+    private readonly dir: string,
+    private readonly processes: ChildProcess[],
+  ) {}
+
+  static async start(): Promise<TestRedisCluster> {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/redis-cluster-`);
+    // The cluster bus listens on port + 10000: pick ports where both are free.
+    const ports: number[] = [];
+    while (ports.length < 3) {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      if (!ports.includes(port) && (await isFree(port)) && (await isFree(port + 10000))) ports.push(port);
+    }
+    const processes = ports.map((port) =>
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `${dir}/nodes-${port}.conf`,
+          '--save', '', '--appendonly', 'no', '--dir', dir],
+        { stdio: 'ignore' },
+      ),
+    );
+    const cluster = new TestRedisCluster(ports, dir, processes);
+    for (const port of ports) {
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+      await probe.connect().catch(() => undefined);
+      await probe.ping();
+      probe.disconnect();
+    }
+    const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      stdio: 'ignore',
+    });
+    const [code] = await once(create, 'exit');
+    if (code !== 0) throw new Error(`redis-cli --cluster create exited ${code}`);
+    const probe = new Redis(ports[0], '127.0.0.1');
+    for (let i = 0; !(await probe.cluster('INFO')).includes('cluster_state:ok'); i++) {
+      if (i > 100) throw new Error('cluster did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    probe.disconnect();
+    return cluster;
+  }
+
+  get nodes(): { host: string; port: number }[] {
+    return this.ports.map((port) => ({ host: '127.0.0.1', port }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.processes.map((p) => {
+        const exited = once(p, 'exit');
+        p.kill('SIGKILL');
+        return exited;
+      }),
+    );
+    const { rmSync } = await import('node:fs');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
@@ -5,24 +6,28 @@ export const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
   @Transform(normalizeEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(320)
   email: string;
 
   // The policy itself (length in code points, common passwords, own email) is PasswordPolicy's.
+  @ApiProperty({ description: '8-128 characters, not a common password, not the email', minLength: 8, maxLength: 128 })
   @IsString()
   @MaxLength(1024)
   password: string;
 }
 
 export class LoginDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
   @Transform(normalizeEmail)
   @IsString()
   @MaxLength(320)
   email: string;
 
   // Bounded so nobody can make argon2 hash megabytes; no policy here, only at registration.
+  @ApiProperty({ maxLength: 1024 })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -30,6 +35,7 @@ export class LoginDto {
 }
 
 export class ForgotPasswordDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
   @Transform(normalizeEmail)
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(320)
@@ -37,20 +43,24 @@ export class ForgotPasswordDto {
 }
 
 export class ResetPasswordDto {
+  @ApiProperty({ description: 'The token from the mailed link' })
   @IsString()
   @MaxLength(256)
   token: string;
 
+  @ApiProperty({ description: 'The new password (same policy as registration)' })
   @IsString()
   @MaxLength(1024)
   password: string;
 }
 
 export class ChangePasswordDto {
+  @ApiProperty()
   @IsString()
   @MaxLength(1024)
   currentPassword: string;
 
+  @ApiProperty({ description: 'Same policy as registration' })
   @IsString()
   @MaxLength(1024)
   newPassword: string;

@@ -1,20 +1,29 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-errors';
+import { SessionDto } from '../dto/token-response.dto';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../guards/access-token.guard';
 import { SessionsService, SessionView } from './sessions.service';
 
+@ApiTags('sessions')
+@ApiBearerAuth('access-token')
+@ApiErrors({ 401: 'Missing, invalid or revoked access token' })
 @Controller('auth/sessions')
 @UseGuards(AccessTokenGuard)
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
+  @ApiResponse({ status: 200, type: [SessionDto], description: 'The live sessions (devices) of the user' })
   list(@CurrentUser() user: AuthenticatedUser): Promise<SessionView[]> {
     return this.sessions.list(user.userId, user.sessionId);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiResponse({ status: 204, description: 'That session ends: its refresh and access tokens stop working' })
+  @ApiErrors({ 400: 'Malformed session id', 404: 'No such session of this user' })
   end(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     return this.sessions.end(user.userId, id);
   }

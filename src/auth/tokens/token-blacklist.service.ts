@@ -43,23 +43,25 @@ export class TokenBlacklistService {
     );
   }
 
-  /** Blacklists revoked tokens and marks their sessions ended, in one round trip. */
+  /**
+   * Blacklists revoked tokens and marks their sessions ended. One command per key (auto-
+   * pipelined into one round trip per node): a pipeline or MULTI across keys breaks on a cluster.
+   */
   async addRevoked(
     tokens: { hash: Buffer; sessionId: string; userId: string; expiresAt: Date }[],
     sessionIds: string[],
   ): Promise<void> {
     if (!tokens.length && !sessionIds.length) return;
-    const pipeline = this.redis.client.pipeline();
+    const client = this.redis.client;
     const now = Date.now();
+    const writes: Promise<unknown>[] = [];
     for (const t of tokens) {
       const ttlMs = t.expiresAt.getTime() - now;
       // NX: a rotated entry already there must keep saying "rotated".
-      if (ttlMs > 0) pipeline.set(blacklistKey(t.hash), `x|${t.sessionId}|${t.userId}`, 'PX', ttlMs, 'NX');
+      if (ttlMs > 0) writes.push(client.set(blacklistKey(t.hash), `x|${t.sessionId}|${t.userId}`, 'PX', ttlMs, 'NX'));
     }
-    for (const id of new Set(sessionIds)) pipeline.set(sessionKey(id), '1', 'EX', this.sessionMarkerTtlSeconds);
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    for (const id of new Set(sessionIds)) writes.push(client.set(sessionKey(id), '1', 'EX', this.sessionMarkerTtlSeconds));
+    await Promise.all(writes);
   }
 
   async isSessionRevoked(sessionId: string): Promise<boolean> {
