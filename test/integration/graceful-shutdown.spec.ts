@@ -55,7 +55,8 @@ describe('graceful shutdown (SIGTERM to a production-build child process)', () =
     await Promise.all(inFlight.map((r) => r.written));
     await sleep(50);
     app.child.kill('SIGTERM');
-    await sleep(30);
+    // Logged in the tick the listener closes.
+    while (!app.output.some((l) => l.includes('Not accepting connections'))) await sleep(5);
     const late = send(app.port, '/auth/login', { email, password: PASSWORD }, body).done;
 
     const outcomes = await Promise.all(inFlight.map((r) => r.done));
@@ -65,7 +66,8 @@ describe('graceful shutdown (SIGTERM to a production-build child process)', () =
     expect(await app.exited).toBe(0);
 
     const messages = app.output.map((l) => JSON.parse(l).msg as string);
-    expect(messages).toContainEqual(expect.stringMatching(/^SIGTERM: draining/));
+    expect(messages).toContainEqual(expect.stringMatching(/^SIGTERM: shutting down/));
+    expect(messages).toContainEqual(expect.stringMatching(/^Not accepting connections; \d+ open, \d+ requests in flight$/));
     expect(messages).toContain('Stopped: HTTP server, cleanup job, Postgres and Redis closed');
     // Every refresh that was in flight rotated exactly once, and its successor is live in Postgres.
     const successors = outcomes.slice(24).map((o) => o.body.refreshToken);

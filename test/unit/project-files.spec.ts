@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EXAMPLE_SECRETS, envSchema } from '../../src/config/env.validation';
+import { EXAMPLE_SECRETS, envSchema, validateEnv } from '../../src/config/env.validation';
 
 const root = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -32,7 +32,7 @@ describe('.env.example', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml'));
+  const compose = parse(read('docker-compose.yml'), { merge: true });
 
   it('runs Postgres 15 and Redis 7 with healthchecks on the standard ports', () => {
     expect(compose.services.postgres.image).toMatch(/^postgres:15/);
@@ -44,5 +44,44 @@ describe('docker-compose.yml', () => {
     }
     expect(compose.services.postgres.healthcheck.test.join(' ')).toMatch(/pg_isready/);
     expect(compose.services.redis.healthcheck.test.join(' ')).toMatch(/redis-cli.*ping/);
+  });
+});
+
+describe('docker-compose.yml: the API', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true });
+
+  it('migrates once before the API starts, and the API config passes start-up validation', () => {
+    const { migrate, api } = compose.services;
+    expect(migrate.command).toEqual(['node', 'scripts/migrate.js']);
+    expect(migrate.depends_on.postgres.condition).toBe('service_healthy');
+    expect(api.depends_on.migrate.condition).toBe('service_completed_successfully');
+    expect(api.depends_on.redis.condition).toBe('service_healthy');
+    expect(api.healthcheck.test.join(' ')).toContain('/health');
+    expect(api.ports).toContain('3000:3000');
+    expect(() => validateEnv(api.environment)).not.toThrow();
+    expect(validateEnv(api.environment).DATABASE_URL).toContain('@postgres:5432/');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1) ?? '';
+
+  it('builds in one stage and runs production dependencies only, as a non-root user', () => {
+    expect(stages).toHaveLength(2);
+    expect(stages[0]).toMatch(/npm ci/);
+    expect(stages[0]).toMatch(/npm prune --omit=dev/);
+    expect(runtime).not.toMatch(/npm (ci|install)/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+  });
+
+  it('copies only files that exist in the repository', () => {
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) expect([source, existsSync(join(root, source))]).toEqual([source, true]);
   });
 });
