@@ -1,0 +1,190 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AppProcess, startAppProcess } from '../support/app-process';
+import { launchChromium, serveExampleSpa } from '../support/browser';
+import { PASSWORD, sleep, uniqueEmail } from '../support/test-app';
+
+const GRACE_SECONDS = 2;
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+jest.setTimeout(60_000);
+
+/**
+ * The example SPA (examples/spa) in Debian's Chromium against the production build of the API:
+ * SPA on http://localhost:<a>, API on http://localhost:<b> (cross-origin, same-site, CORS with
+ * credentials), refresh token only in the httpOnly cookie, access token only in memory.
+ */
+describe('browser SPA (Chromium, cookie transport)', () => {
+  let api: AppProcess;
+  let spa: { origin: string; stop: () => Promise<void> };
+  let browser: Browser;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
+    // The API must know the SPA's origin before it starts; the SPA must know the API's URL.
+    const spaOrigin = `http://localhost:${spaPort}`;
+    api = await startAppProcess({
+      ALLOWED_ORIGINS: spaOrigin,
+      COOKIE_SECURE: 'false', // plain http on localhost
+      REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS),
+    });
+    apiUrl = `http://localhost:${api.port}`;
+    spa = await serveExampleSpaOn(spaPort, apiUrl);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await spa?.stop();
+    await api?.stop();
+  });
+
+  async function serveExampleSpaOn(port: number, url: string) {
+    const served = await serveExampleSpa(url, port);
+    expect(served.origin).toBe(`http://localhost:${port}`);
+    return served;
+  }
+
+  /** A new browser profile (own cookie jar) with a freshly registered, signed-in user. */
+  async function signedIn(): Promise<{ context: BrowserContext; page: Page; email: string }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(spa.origin);
+    const email = uniqueEmail();
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await page.click('#register');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    return { context, page, email };
+  }
+
+  // The cookie's Path is /auth: ask for the cookies a request to the refresh endpoint would carry.
+  const refreshCookie = async (context: BrowserContext) =>
+    (await context.cookies(`${apiUrl}/auth/refresh`)).find((c) => c.name === 'refresh_token');
+
+  /** A request outside the browser presenting a refresh token in the Cookie header. */
+  const replayCookie = (token: string) =>
+    fetch(`${apiUrl}/auth/refresh`, { method: 'POST', headers: { Cookie: `refresh_token=${token}` } });
+
+  it('1. signs in, shows the user, and keeps the refresh token out of document.cookie', async () => {
+    const { context, page, email } = await signedIn();
+    await expect(page.locator('#user-email').textContent()).resolves.toBe(email);
+    const cookie = await refreshCookie(context);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/auth' });
+    expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    const visible = await page.evaluate(() => document.cookie);
+    expect(visible).not.toContain('refresh_token');
+    expect(visible).not.toContain(cookie!.value);
+    // Nothing token-like in web storage either.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))).toBe('{}');
+    await page.screenshot({ path: path.join(__dirname, '../../docs/spa-signed-in.png') });
+    await context.close();
+  });
+
+  it('2. restores the session after a reload through the cookie', async () => {
+    const { context, page, email } = await signedIn();
+    const before = (await refreshCookie(context))!.value;
+    await page.reload();
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    expect((await refreshCookie(context))!.value).not.toBe(before); // the reload rotated it
+    await context.close();
+  });
+
+  it('3. two tabs refreshing at the same moment both stay signed in; nothing is revoked', async () => {
+    const { context, page: tab1, email } = await signedIn();
+    const tab2 = await context.newPage();
+    await tab2.goto(spa.origin);
+    await tab2.locator('#user-email').filter({ hasText: email }).waitFor();
+
+    // Hold both refresh requests until both are issued with the same cookie, then release them together.
+    const held: Array<() => Promise<void>> = [];
+    const cookiesSent: string[] = [];
+    await context.route('**/auth/refresh', async (route) => {
+      cookiesSent.push((await route.request().allHeaders()).cookie ?? '');
+      held.push(() => route.continue());
+      if (held.length === 2) await Promise.all(held.map((release) => release()));
+    });
+    const [r1, r2] = await Promise.all([
+      tab1.evaluate(() => (window as any).authClient.refresh()),
+      tab2.evaluate(() => (window as any).authClient.refresh()),
+    ]);
+    await context.unroute('**/auth/refresh');
+    expect(cookiesSent).toHaveLength(2);
+    expect(cookiesSent[0]).toBe(cookiesSent[1]);
+    expect([r1, r2]).toEqual([true, true]);
+
+    for (const tab of [tab1, tab2]) {
+      await tab.click('#reload-profile');
+      await expect(tab.locator('#app-view').isVisible()).resolves.toBe(true);
+    }
+    // Both tabs still have a working session: it is the same single session, not revoked.
+    const sessions = await tab2.evaluate(() => (window as any).authClient.json('/auth/sessions'));
+    expect(sessions).toHaveLength(1);
+    await tab1.reload();
+    await tab1.locator('#user-email').filter({ hasText: email }).waitFor();
+    await context.close();
+  });
+
+  it('4. logout lands on the login page after a reload; the old cookie is refused', async () => {
+    const { context, page } = await signedIn();
+    const old = (await refreshCookie(context))!.value;
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor();
+    expect(await refreshCookie(context)).toBeUndefined();
+    await page.reload();
+    await page.locator('#login-view').waitFor();
+    expect(await page.locator('#app-view').isVisible()).toBe(false);
+    expect((await replayCookie(old)).status).toBe(401);
+  });
+
+  it('5. a page on a foreign origin cannot refresh with the cookie (403) nor read a token', async () => {
+    const { context } = await signedIn();
+    // The attacker's page: a real server on another port of localhost (same site, other origin).
+    const evilServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<h1>evil</h1>'));
+    evilServer.listen(0, 'localhost');
+    await once(evilServer, 'listening');
+    const evilOrigin = `http://localhost:${(evilServer.address() as { port: number }).port}`;
+    const evil = await context.newPage();
+    await evil.goto(`${evilOrigin}/`);
+    const result = await evil.evaluate(async (url) => {
+      try {
+        const res = await fetch(`${url}/auth/refresh`, { method: 'POST', credentials: 'include' });
+        return { read: await res.text() };
+      } catch (err) {
+        return { blocked: String(err) };
+      }
+    }, apiUrl);
+    expect(result).toEqual({ blocked: expect.stringContaining('TypeError') }); // CORS hides the answer
+    // The API's access log: the browser did send the cookie, and the answer was 403.
+    const record = await waitFor(() =>
+      api.output.map((l) => JSON.parse(l)).find((r) => r.req?.path === '/auth/refresh' && r.req.headers.origin === evilOrigin),
+    );
+    expect(record.res.statusCode).toBe(403);
+    expect(record.req.headers.cookie).toBe('[redacted]'); // present (and redacted)
+    expect(record.res.headers['set-cookie']).toBeUndefined();
+    evilServer.close();
+    await context.close();
+  });
+
+  it('6. after reuse is detected elsewhere, the SPA is signed out at its next request', async () => {
+    const { context, page } = await signedIn();
+    const stolen = (await refreshCookie(context))!.value;
+    await page.evaluate(() => (window as any).authClient.refresh()); // the owner rotates it
+    await sleep(GRACE_SECONDS * 1000 + 500);
+    expect((await replayCookie(stolen)).status).toBe(401); // the thief's replay: reuse → all sessions end
+    await page.click('#reload-profile'); // access token now revoked → refresh → 401 → signed out
+    await page.locator('#login-view').waitFor();
+    await expect(page.locator('#login-message').textContent()).resolves.toMatch(/session ended/);
+    await context.close();
+  });
+});
