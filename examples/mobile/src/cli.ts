@@ -1,0 +1,48 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from './mobile-auth-client';
+
+const USAGE = `usage: npm run example:mobile -- <command>
+  register <email> <password>   create an account and sign in
+  login <email> <password>      sign in (stores the refresh token)
+  me                            call GET /auth/me (refreshes when needed)
+  sessions                      list this account's sessions
+  logout                        end this session and forget the token
+env: API_URL (default http://localhost:3000), TOKEN_STORE (default ~/.auth-example/refresh-token.json)`;
+
+async function main([command, ...args]: string[]): Promise<number> {
+  const store = new FileTokenStore(process.env.TOKEN_STORE ?? join(homedir(), '.auth-example', 'refresh-token.json'));
+  const client = new MobileAuthClient(process.env.API_URL ?? 'http://localhost:3000', store);
+  switch (command) {
+    case 'register':
+      await client.register(args[0], args[1]);
+      await client.login(args[0], args[1]);
+      console.log(`signed in; refresh token stored in ${store.path}`);
+      return 0;
+    case 'login':
+      await client.login(args[0], args[1]);
+      console.log(`signed in; refresh token stored in ${store.path}`);
+      return 0;
+    case 'me':
+      console.log(await client.request('/auth/me'));
+      return 0;
+    case 'sessions':
+      console.table(await client.request('/auth/sessions'));
+      return 0;
+    case 'logout':
+      await client.logout();
+      console.log('signed out');
+      return 0;
+    default:
+      console.log(USAGE);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err instanceof ReloginRequiredError ? `${err.message} (npm run example:mobile -- login <email> <password>)` : err.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from '../../examples/mobile/src/mobile-auth-client';
+import { createTestApp, PASSWORD, refreshBody, sleep, TestApp, uniqueEmail } from '../support/test-app';
+
+const GRACE_SECONDS = 1;
+
+/** examples/mobile against the real app over HTTP (body transport, token in a 0600 file). */
+describe('mobile-style client (examples/mobile)', () => {
+  let t: TestApp;
+  let apiUrl: string;
+  beforeAll(async () => {
+    t = await createTestApp({ auth: { reuseGrace: GRACE_SECONDS } });
+    await t.app.listen(0, '127.0.0.1');
+    apiUrl = await t.app.getUrl();
+  });
+  afterAll(() => t.close());
+
+  const newStore = () => new FileTokenStore(path.join(mkdtempSync(path.join(tmpdir(), 'mobile-')), 'refresh-token.json'));
+  const stored = (store: FileTokenStore) => JSON.parse(readFileSync(store.path, 'utf8')).refreshToken as string;
+
+  async function signedInClient() {
+    const store = newStore();
+    const client = new MobileAuthClient(apiUrl, store);
+    const email = uniqueEmail();
+    await client.register(email, PASSWORD);
+    await client.login(email, PASSWORD);
+    return { client, store, email };
+  }
+
+  it('stores only the refresh token, in a file only its owner can read, and calls the API', async () => {
+    const { client, store, email } = await signedInClient();
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(Object.keys(JSON.parse(readFileSync(store.path, 'utf8')))).toEqual(['refreshToken']);
+    await expect(client.request('/auth/me')).resolves.toMatchObject({ email });
+  });
+
+  it('rotates the stored token on refresh, and a restarted app resumes from the file', async () => {
+    const { client, store, email } = await signedInClient();
+    const first = stored(store);
+    await client.refresh();
+    const second = stored(store);
+    expect(second).not.toBe(first);
+    const restarted = new MobileAuthClient(apiUrl, store); // no access token in memory
+    await expect(restarted.request('/auth/me')).resolves.toMatchObject({ email });
+    expect(stored(store)).not.toBe(second);
+  });
+
+  it('survives a lost refresh answer: the old token again within grace gets the same pair', async () => {
+    const { client, store, email } = await signedInClient();
+    const old = stored(store);
+    const lost = await refreshBody(t, old).expect(200); // the server rotated, the app never saw it
+    await client.refresh(); // still presents `old`
+    expect(stored(store)).toBe(lost.body.refreshToken);
+    await expect(client.request('/auth/me')).resolves.toMatchObject({ email });
+  });
+
+  it('is forced to sign in again after a stolen copy of its token is replayed', async () => {
+    const { client, store } = await signedInClient();
+    const stolen = stored(store);
+    await client.refresh(); // the owner rotates
+    await sleep(GRACE_SECONDS * 1000 + 200);
+    await refreshBody(t, stolen).expect(401); // the thief: reuse detected, every session ends
+    await expect(client.request('/auth/me')).rejects.toBeInstanceOf(ReloginRequiredError);
+    expect(client.hasSession).toBe(false); // the dead token is gone from the device
+  });
+
+  it('logout ends the session on the server and forgets the token', async () => {
+    const { client, store } = await signedInClient();
+    const token = stored(store);
+    await client.logout();
+    expect(client.hasSession).toBe(false);
+    await refreshBody(t, token).expect(401);
+  });
+});
