@@ -2,6 +2,7 @@ import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/c
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import { answerClientErrorsAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { appConfig, AppConfig } from './config/app.config';
 import { serveOpenApi } from './docs/openapi';
@@ -32,6 +33,7 @@ export function configureApp(app: INestApplication): INestApplication {
   expressApp.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   expressApp.useBodyParser('urlencoded', { limit: JSON_BODY_LIMIT, extended: false });
   app.use(cookieParser());
+  answerClientErrorsAsJson(app.getHttpServer());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({
