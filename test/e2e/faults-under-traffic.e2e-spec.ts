@@ -1,0 +1,155 @@
+import { Client } from 'pg';
+import { TokenHasher } from '../../src/auth/tokens/token-crypto';
+import { createIsolatedDatabase } from '../support/isolated-database';
+import { TestRedisServer } from '../support/redis-server';
+import { createTestApp, login, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
+
+jest.setTimeout(60_000);
+
+interface Chain {
+  userId: string;
+  refreshToken: string;
+}
+
+/** Honest clients following their chains; a 503 keeps the token and retries. Returns the statuses seen. */
+function driveChains(t: TestApp, chains: Chain[], until: () => boolean, seen: Map<number, number>): Promise<void[]> {
+  return Promise.all(
+    chains.map(async (chain) => {
+      while (!until()) {
+        const res = await refreshBody(t, chain.refreshToken);
+        seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+        if (res.status === 200) chain.refreshToken = res.body.refreshToken;
+        else await sleep(20);
+      }
+    }),
+  );
+}
+
+/** Per session: at most one live token, no token with two predecessors, one head; every successor exists. */
+async function expectSingleChains(t: TestApp, userIds: string[]): Promise<void> {
+  const broken = await t.prisma.$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS n FROM (
+      SELECT session_id FROM refresh_tokens WHERE user_id = ANY(${userIds}::uuid[]) AND NOT revoked GROUP BY session_id HAVING count(*) > 1
+      UNION ALL SELECT replaced_by FROM refresh_tokens WHERE user_id = ANY(${userIds}::uuid[]) AND replaced_by IS NOT NULL GROUP BY replaced_by HAVING count(*) > 1
+      UNION ALL SELECT session_id FROM refresh_tokens WHERE user_id = ANY(${userIds}::uuid[]) AND replaced_by IS NULL GROUP BY session_id HAVING count(*) <> 1
+      UNION ALL SELECT r.id FROM refresh_tokens r LEFT JOIN refresh_tokens s ON s.id = r.replaced_by
+        WHERE r.user_id = ANY(${userIds}::uuid[]) AND r.replaced_by IS NOT NULL AND s.id IS NULL
+      UNION ALL SELECT id FROM refresh_tokens WHERE user_id = ANY(${userIds}::uuid[]) AND revoked AND replaced_by IS NULL
+    ) AS problems`;
+  expect(broken[0].n).toBe(0n);
+}
+
+async function expectChainsHeldByClients(t: TestApp, chains: Chain[]): Promise<void> {
+  const hasher = new TokenHasher(process.env.REFRESH_TOKEN_SECRET!);
+  for (const chain of chains) {
+    const row = await t.prisma.refreshToken.findUnique({ where: { tokenHash: hasher.hash(chain.refreshToken) } });
+    expect(row).toMatchObject({ revoked: false, userId: chain.userId });
+  }
+}
+
+describe('faults in the middle of traffic', () => {
+  it('Redis stopped and restarted under refresh traffic: no retired token accepted, 503 only, recovers', async () => {
+    const redis = await TestRedisServer.start();
+    // Grace 0: a replayed rotated token is reuse at once (inside the window it would rightly get 200).
+    const t = await createTestApp({ redis: { url: redis.url }, auth: { reuseGrace: 0 } });
+    try {
+      const chains: Chain[] = await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const s = await registerAndLogin(t);
+          return { userId: s.userId, refreshToken: s.refreshToken };
+        }),
+      );
+      // Tokens that must never work again: rotated ones (each of another user) and logged-out ones.
+      const retired: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const s = await registerAndLogin(t);
+        await refreshBody(t, s.refreshToken).expect(200);
+        retired.push(s.refreshToken);
+        const gone = await login(t, s.email);
+        await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: gone.refreshToken }).expect(204);
+        retired.push(gone.refreshToken);
+      }
+
+      const honest = new Map<number, number>();
+      const replays = new Map<number, number>();
+      let stop = false;
+      const traffic = driveChains(t, chains, () => stop, honest);
+      const attack = (async () => {
+        while (!stop) {
+          for (const token of retired) {
+            const res = await refreshBody(t, token);
+            replays.set(res.status, (replays.get(res.status) ?? 0) + 1);
+          }
+          await sleep(10);
+        }
+      })();
+      await sleep(800);
+      await redis.stop();
+      await sleep(1500);
+      await t.http().get('/health').expect(503);
+      await redis.restart(); // empty: nothing persisted
+      for (let i = 0; (await t.http().get('/health')).status !== 200; i++) {
+        if (i > 100) throw new Error('did not recover');
+        await sleep(100);
+      }
+      await sleep(800);
+      stop = true;
+      await Promise.all([traffic, attack]);
+
+      expect([...replays.keys()].sort()).toEqual([401, 503]); // never 200, never 500
+      expect([...honest.keys()].sort()).toEqual([200, 503]);
+      expect(honest.get(503)).toBeGreaterThan(0);
+      // Every honest chain goes on after the outage, and is still a single chain.
+      for (const chain of chains) chain.refreshToken = (await refreshBody(t, chain.refreshToken).expect(200)).body.refreshToken;
+      await expectSingleChains(t, chains.map((c) => c.userId));
+      await expectChainsHeldByClients(t, chains);
+    } finally {
+      await t.close();
+      await redis.stop();
+    }
+  });
+
+  it('Postgres connections killed under refresh traffic: 503 only, the pool recovers, no half-done rotation', async () => {
+    const database = await createIsolatedDatabase('pgfault');
+    const t = await createTestApp({ database: { url: database.url } });
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      const chains: Chain[] = await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const s = await registerAndLogin(t);
+          return { userId: s.userId, refreshToken: s.refreshToken };
+        }),
+      );
+      const seen = new Map<number, number>();
+      let stop = false;
+      const traffic = driveChains(t, chains, () => stop, seen);
+      let terminated = 0;
+      const dbName = new URL(database.url).pathname.slice(1);
+      for (let round = 0; round < 5; round++) {
+        await sleep(300);
+        const killed = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [dbName],
+        );
+        terminated += killed.rowCount ?? 0;
+      }
+      await sleep(1000);
+      stop = true;
+      await traffic;
+
+      expect(terminated).toBeGreaterThan(5);
+      expect([...seen.keys()].every((s) => s === 200 || s === 503)).toBe(true); // never 401 (no chain broken), never 500
+      expect(seen.get(200)).toBeGreaterThan(50);
+      // The pool reconnects by itself: every chain still works.
+      for (const chain of chains) chain.refreshToken = (await refreshBody(t, chain.refreshToken).expect(200)).body.refreshToken;
+      await expectSingleChains(t, chains.map((c) => c.userId));
+      await expectChainsHeldByClients(t, chains);
+      console.log(`Postgres faults: ${terminated} backends terminated; responses ${JSON.stringify(Object.fromEntries(seen))}`);
+    } finally {
+      await admin.end();
+      await t.close();
+      await database.drop();
+    }
+  });
+});
