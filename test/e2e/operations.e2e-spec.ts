@@ -180,6 +180,24 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
       expect(res.headers['x-powered-by']).toBeUndefined();
     });
 
+    it('takes the client address from X-Forwarded-For only when TRUST_PROXY says so', async () => {
+      const proxied = await createTestApp({ app: { trustProxy: 1 } });
+      try {
+        for (const [app, expected] of [
+          [proxied, '203.0.113.7'],
+          [t, expect.stringMatching(/127\.0\.0\.1$/)],
+        ] as const) {
+          const user = await register(app);
+          const res = await app.http().post('/auth/login').set('X-Forwarded-For', '203.0.113.7').set('X-Token-Transport', 'body')
+            .send({ email: user.email, password: PASSWORD }).expect(200);
+          const sessions = await app.http().get('/auth/sessions').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+          expect(sessions.body[0].ip).toEqual(expected);
+        }
+      } finally {
+        await proxied.close();
+      }
+    });
+
     it('allows CORS with credentials for ALLOWED_ORIGINS only', async () => {
       const allowed = await t.http().options('/auth/refresh').set('Origin', 'https://app.example.test').set('Access-Control-Request-Method', 'POST').expect(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
