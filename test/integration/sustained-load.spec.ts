@@ -9,10 +9,12 @@ import { createTestApp, PASSWORD, sleep, TestApp, uniqueEmail } from '../support
  * database must show single chains, caught thefts, intact honest sessions, and no 5xx ever.
  * LOAD_SECONDS (default 12; LONG_TESTS=1 → 60) sets the length.
  */
-const SECONDS = Number(process.env.LOAD_SECONDS ?? (process.env.LONG_TESTS ? 60 : 12));
+const SECONDS = Number(process.env.LOAD_SECONDS ?? (process.env.LONG_TESTS ? 60 : 15));
 const HONEST = 100;
 const VICTIMS = 20;
-const GRACE_SECONDS = 2;
+// Long enough that a retry sent at once is inside the window even when this 2-core machine
+// queues requests for a second or two under the full load (the slowest answer is reported).
+const GRACE_SECONDS = 5;
 jest.setTimeout((SECONDS + 90) * 1000);
 
 interface Client {
@@ -28,7 +30,7 @@ interface Client {
 describe(`sustained load (${SECONDS} s, ${HONEST} honest clients, ${VICTIMS} robbed ones)`, () => {
   let instances: AppProcess[];
   let t: TestApp;
-  const stats = { requests: 0, serverErrors: 0, graceReplays: 0, thefts: 0, unexpected: [] as string[] };
+  const stats = { requests: 0, serverErrors: 0, graceReplays: 0, thefts: 0, slowestMs: 0, unexpected: [] as string[] };
 
   beforeAll(async () => {
     const env = { REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' };
@@ -45,12 +47,14 @@ describe(`sustained load (${SECONDS} s, ${HONEST} honest clients, ${VICTIMS} rob
     const headers: Record<string, string> = { 'X-Token-Transport': 'body' };
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     if (init.bearer) headers.Authorization = `Bearer ${init.bearer}`;
+    const started = Date.now();
     const res = await fetch(`${pick().baseUrl}${path}`, {
       method: init.body === undefined && path === '/auth/me' ? 'GET' : 'POST',
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     stats.requests++;
+    stats.slowestMs = Math.max(stats.slowestMs, Date.now() - started);
     if (res.status >= 500) stats.serverErrors++;
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -104,7 +108,7 @@ describe(`sustained load (${SECONDS} s, ${HONEST} honest clients, ${VICTIMS} rob
   async function rob(victim: Client, deadline: number): Promise<void> {
     while (!victim.stolen && Date.now() < deadline) await sleep(50);
     if (!victim.stolen) return;
-    await sleep(Math.max(0, victim.stolen.rotatedAt + GRACE_SECONDS * 1000 + 300 - Date.now()) + Math.random() * 2000);
+    await sleep(Math.max(0, victim.stolen.rotatedAt + GRACE_SECONDS * 1000 + 500 - Date.now()) + Math.random() * 2000);
     const replay = await call('/auth/refresh', { body: { refreshToken: victim.stolen.token } });
     if (replay.status === 401) stats.thefts++;
     else stats.unexpected.push(`theft replay → ${replay.status}`);
@@ -126,7 +130,7 @@ describe(`sustained load (${SECONDS} s, ${HONEST} honest clients, ${VICTIMS} rob
 
     console.log(
       `sustained load: ${stats.requests} requests in ${SECONDS} s over 2 instances, ${stats.graceReplays} grace replays, ` +
-        `${stats.thefts} thefts caught, ${stats.serverErrors} 5xx`,
+        `${stats.thefts} thefts caught, ${stats.serverErrors} 5xx, slowest answer ${stats.slowestMs} ms`,
     );
     expect(stats.unexpected).toEqual([]);
     expect(stats.serverErrors).toBe(0);
