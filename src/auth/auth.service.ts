@@ -40,7 +40,7 @@ export class AuthService {
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
       await this.throttle.recordLoginFailure(email, ctx.ip);
-      this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent });
+      this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.throttle.recordLoginSuccess(email);

@@ -64,5 +64,6 @@ export function sessionContext(req: Request): SessionContext {
   return {
     ip: req.ip ?? null,
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
+    requestId: (req as Request & { id?: string }).id ?? null,
   };
 }

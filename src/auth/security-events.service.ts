@@ -1,12 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { JsonLogger } from '../logging/json-logger.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { RevocationReason } from './tokens/session-revocation.service';
+
+const CONTEXT = 'SecurityEvent';
 
 export interface SecurityEventContext {
   userId?: string;
   sessionId?: string;
   ip?: string | null;
   userAgent?: string | null;
+  /** Ties the event to the request's access-log record and X-Request-Id. */
+  requestId?: string | null;
 }
 
 /**
@@ -16,17 +21,20 @@ export interface SecurityEventContext {
  */
 @Injectable()
 export class SecurityEventsService {
-  private readonly logger = new Logger('SecurityEvent');
-
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    // This app's own logger, not Nest's process-wide static one: with several apps in one
+    // process (tests, embedding) every event still lands in the log of the app it happened in.
+    private readonly logger: JsonLogger,
+  ) {}
 
   refreshTokenReuse(ctx: SecurityEventContext & { revoked: 'user' | 'session'; sessionsEnded: number }): void {
     this.metrics.reuseDetections.inc();
-    this.logger.warn({ event: 'refresh_token_reuse_detected', ...ctx, msg: 'refresh_token_reuse_detected' });
+    this.logger.warn({ event: 'refresh_token_reuse_detected', ...ctx, msg: 'refresh_token_reuse_detected' }, CONTEXT);
   }
 
   loginFailed(ctx: SecurityEventContext): void {
-    this.logger.log({ event: 'login_failed', ...ctx, msg: 'login_failed' });
+    this.logger.log({ event: 'login_failed', ...ctx, msg: 'login_failed' }, CONTEXT);
   }
 
   /** Every ending of sessions: logout, logout-all, reuse, session revocation, password reset/change. */
@@ -35,10 +43,10 @@ export class SecurityEventsService {
     this.metrics.sessionsRevoked.inc({ reason: ctx.reason }, ctx.sessionIds.length);
     // user_revoked: every session of the user (reuse, logout-all, reset); session_revoked: one.
     const event = ctx.scope === 'user' ? 'user_revoked' : 'session_revoked';
-    this.logger.log({ event, ...ctx, msg: event });
+    this.logger.log({ event, ...ctx, msg: event }, CONTEXT);
   }
 
   passwordResetRequested(ctx: SecurityEventContext & { accountFound: boolean }): void {
-    this.logger.log({ event: 'password_reset_requested', ...ctx, msg: 'password_reset_requested' });
+    this.logger.log({ event: 'password_reset_requested', ...ctx, msg: 'password_reset_requested' }, CONTEXT);
   }
 }

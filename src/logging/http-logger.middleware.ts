@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { requestLogger } from './json-logger.service';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -20,11 +19,19 @@ const QUIET_PATHS = new Set(['/health/live', '/health', '/metrics']);
 const pathOf = (url: string | undefined) => (url ?? '').split('?')[0];
 
 /**
- * One access-log record per request (pino-http), with the request id; app logs written while
- * the request is handled carry the same id. The query string is dropped: it may hold a token
- * (a reset link pasted into the wrong place, say).
+ * One access-log record per request (pino-http) with the request id (`req.id`, also echoed in
+ * X-Request-Id and carried by security events). The query string is dropped: it may hold a
+ * token (a reset link pasted into the wrong place, say). Below `info` (LOG_LEVEL=warn/error)
+ * there is no access log to write, so only the id is set: pino-http's per-request work costs
+ * about a fifth of a guarded request's throughput (BENCHMARKS.md).
  */
 export function httpLogger(logger: Pino) {
+  if (!logger.isLevelEnabled('info')) {
+    return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      (req as IncomingMessage & { id: string }).id = requestId(req, res);
+      next();
+    };
+  }
   const middleware = pinoHttp({
     logger,
     genReqId: requestId,
@@ -41,6 +48,5 @@ export function httpLogger(logger: Pino) {
       }),
     },
   });
-  return (req: IncomingMessage, res: ServerResponse, next: () => void) =>
-    middleware(req, res, () => requestLogger.run((req as IncomingMessage & { log: Pino }).log, next));
+  return middleware;
 }

@@ -1,18 +1,15 @@
 import { Inject, Injectable, LoggerService } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger as Pino } from 'pino';
 
 export const PINO = Symbol('PINO');
 
-/** The request's child logger (carrying its request id) while a request is being handled. */
-export const requestLogger = new AsyncLocalStorage<Pino>();
-
 type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
- * Nest's LoggerService on pino: one JSON record per line, `context` from Nest's Logger, the
- * request id from the request being handled. An object message (security events) becomes the
- * record's fields.
+ * Nest's LoggerService on pino: one JSON record per line, `context` from Nest's Logger. An
+ * object message (security events) becomes the record's fields. No AsyncLocalStorage for the
+ * request id: on Node 20 it turns on promise hooks for every promise of every request; events
+ * that need the id carry it explicitly (`requestId`).
  */
 @Injectable()
 export class JsonLogger implements LoggerService {
@@ -38,7 +35,7 @@ export class JsonLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = requestLogger.getStore() ?? this.pino;
+    const logger = this.pino;
     if (!logger.isLevelEnabled(level)) return;
     // Nest's Logger appends its context as the last parameter; error() may put a stack before it.
     const context = typeof params.at(-1) === 'string' ? (params.pop() as string) : undefined;

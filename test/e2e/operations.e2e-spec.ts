@@ -149,7 +149,7 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
     it('writes security events as named records with user and session ids, never a token', async () => {
       const session = await registerAndLogin(t);
       const before = t.logs.lines.length;
-      await t.http().post('/auth/login').send({ email: session.email, password: 'not the password' }).expect(401);
+      const failed = await t.http().post('/auth/login').send({ email: session.email, password: 'not the password' }).expect(401);
       await t.http().post('/auth/password/forgot').send({ email: session.email }).expect(202);
       await t.http().post('/auth/logout-all').set('Authorization', `Bearer ${session.accessToken}`).expect(204);
       const deadline = Date.now() + 5000; // the reset request is handled after the response
@@ -159,7 +159,12 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
       }
       expect(events()).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ event: 'login_failed', userId: session.userId, context: 'SecurityEvent' }),
+          expect.objectContaining({
+            event: 'login_failed',
+            userId: session.userId,
+            context: 'SecurityEvent',
+            requestId: failed.headers['x-request-id'], // ties the event to its access-log record
+          }),
           expect.objectContaining({ event: 'password_reset_requested', userId: session.userId, accountFound: true }),
           expect.objectContaining({ event: 'user_revoked', userId: session.userId, reason: 'logout_all', sessionIds: [expect.any(String)] }),
         ]),

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLEANUP_JOB_NAME, CleanupResult, TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { createIsolatedDatabase, dropDatabase } from '../support/isolated-database';
 import { freePort } from '../support/redis-server';
 import { createTestApp, login, refreshBody, registerAndLogin, TestApp, TestAppOptions } from '../support/test-app';
@@ -118,6 +119,11 @@ describe('TokenCleanupService', () => {
     expect(report.refresh_tokens.deleted).toBe(4);
     expect(report.password_resets.deleted).toBe(2);
     expect(report.sessions.deleted).toBe(3);
+    // Counted in Prometheus per table (the registry is this app's own).
+    const metrics = await t.app.get(MetricsService).registry.getSingleMetricAsString('auth_cleanup_rows_deleted_total');
+    expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="refresh_tokens"} 4');
+    expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="password_resets"} 2');
+    expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="sessions"} 3');
     // Logged per table with the rows deleted and the duration.
     for (const table of ['refresh_tokens', 'password_resets', 'sessions']) {
       expect(t.logs.text()).toMatch(new RegExp(`Token cleanup: ${table} deleted=\\d+ batches=\\d+ duration_ms=\\d+`));

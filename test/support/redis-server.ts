@@ -118,3 +118,43 @@ async function isFree(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/** A Redis master watched by one Sentinel (sentinel mode of RedisService), owned by one test. */
+export class TestRedisSentinel {
+  private constructor(
+    readonly master: TestRedisServer,
+    readonly sentinelPort: number,
+    private readonly sentinel: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(masterName = 'mymaster'): Promise<TestRedisSentinel> {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const master = await TestRedisServer.start();
+    const sentinelPort = await freePort();
+    const dir = mkdtempSync(`${tmpdir()}/redis-sentinel-`);
+    writeFileSync(
+      `${dir}/sentinel.conf`,
+      [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`].join('\n'),
+    );
+    const sentinel = spawn('redis-server', [`${dir}/sentinel.conf`, '--sentinel'], { stdio: 'ignore' });
+    const probe = new Redis(sentinelPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    await probe.connect().catch(() => undefined);
+    for (let i = 0; !(await probe.call('SENTINEL', 'get-master-addr-by-name', masterName)); i++) {
+      if (i > 100) throw new Error('sentinel does not know the master');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    probe.disconnect();
+    return new TestRedisSentinel(master, sentinelPort, sentinel, dir);
+  }
+
+  async stop(): Promise<void> {
+    const exited = once(this.sentinel, 'exit');
+    this.sentinel.kill('SIGKILL');
+    await exited;
+    await this.master.stop();
+    const { rmSync } = await import('node:fs');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -45,7 +45,13 @@ export class PasswordService {
 
   private async issueReset(email: string, ctx: SessionContext): Promise<void> {
     const user = await this.users.findCredentials(email);
-    this.securityEvents.passwordResetRequested({ userId: user?.id, accountFound: !!user, ip: ctx.ip, userAgent: ctx.userAgent });
+    this.securityEvents.passwordResetRequested({
+      userId: user?.id,
+      accountFound: !!user,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      requestId: ctx.requestId,
+    });
     if (!user) return;
     const token = generateOpaqueToken();
     await this.resets.replace(user.id, this.hasher.hash(token), this.config.passwordResetTtl);

@@ -146,6 +146,7 @@ export class RefreshTokenRotationService {
       sessionId: retired.sessionId,
       ip: ctx.ip,
       userAgent: ctx.userAgent,
+      requestId: ctx.requestId,
       revoked: scope,
       sessionsEnded: ended.length,
     });

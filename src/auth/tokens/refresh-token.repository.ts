@@ -45,6 +45,8 @@ export interface LiveSession {
 export interface SessionContext {
   userAgent: string | null;
   ip: string | null;
+  /** The X-Request-Id of the request, for security events (not stored). */
+  requestId?: string | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
-import { TestRedisCluster } from '../support/redis-server';
+import Redis from 'ioredis';
+import { TestRedisCluster, TestRedisSentinel } from '../support/redis-server';
 import { createTestApp, login, me, PASSWORD, refreshBody, registerAndLogin, TestApp } from '../support/test-app';
 
 /**
@@ -31,7 +32,6 @@ describe('Redis Cluster mode', () => {
     // The user's four revocation markers really are spread over the nodes.
     const sessionIds = (await t.prisma.session.findMany({ where: { userId: first.userId }, select: { id: true } })).map((x) => x.id);
     expect(sessionIds).toHaveLength(4);
-    const Redis = (await import('ioredis')).default;
     const markersPerNode = await Promise.all(
       cluster.ports.map(async (port) => {
         const node = new Redis(port, '127.0.0.1');
@@ -51,5 +51,37 @@ describe('Redis Cluster mode', () => {
     await t.http().post('/auth/login').send({ email: s.email, password: PASSWORD }).expect(429);
     expect((await t.app.get(TokenCleanupService).run()).status).toBe('done');
     await t.http().get('/health').expect(200);
+  });
+});
+
+/** REDIS_MODE=sentinel: the app finds the master through a real Sentinel, never by its address. */
+describe('Redis Sentinel mode', () => {
+  let sentinel: TestRedisSentinel;
+  let t: TestApp;
+  beforeAll(async () => {
+    sentinel = await TestRedisSentinel.start();
+    t = await createTestApp({
+      redis: { mode: 'sentinel', nodes: [{ host: '127.0.0.1', port: sentinel.sentinelPort }], sentinelMaster: 'mymaster', keyPrefix: 'sentinel:' },
+      auth: { reuseGrace: 0 },
+    });
+  }, 30000);
+  afterAll(async () => {
+    await t?.close();
+    await sentinel?.stop();
+  });
+
+  it('rotates, detects reuse and revokes, with every key on the master the sentinel names', async () => {
+    const s = await registerAndLogin(t);
+    const rotated = await refreshBody(t, s.refreshToken).expect(200);
+    await refreshBody(t, s.refreshToken).expect(401);
+    await me(t, rotated.body.accessToken).expect(401);
+    await t.http().get('/health').expect(200);
+    const master = new Redis(sentinel.master.port, '127.0.0.1');
+    try {
+      expect((await master.keys('sentinel:bl:*')).length).toBeGreaterThanOrEqual(2);
+      expect((await master.keys('sentinel:rs:*')).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      master.disconnect();
+    }
   });
 });
