@@ -32,7 +32,7 @@ export function httpLogger(logger: Pino) {
       next();
     };
   }
-  const middleware = pinoHttp({
+  return pinoHttp({
     logger,
     genReqId: requestId,
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
@@ -48,5 +48,4 @@ export function httpLogger(logger: Pino) {
       }),
     },
   });
-  return middleware;
 }
