@@ -14,58 +14,28 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class MetricsService {
   readonly registry = new Registry();
 
-  readonly logins = new Counter({
-    name: 'auth_logins_total',
-    help: 'Login attempts by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly refreshes = new Counter({
-    name: 'auth_refreshes_total',
-    help: 'Refresh attempts by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly reuseDetections = new Counter({
-    name: 'auth_refresh_token_reuse_detected_total',
-    help: 'Retired refresh tokens presented outside the grace window (theft)',
-    registers: [this.registry],
-  });
-  readonly sessionsRevoked = new Counter({
-    name: 'auth_sessions_revoked_total',
-    help: 'Sessions ended, by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly throttled = new Counter({
-    name: 'auth_throttled_requests_total',
-    help: 'Requests refused with 429, by limit',
-    labelNames: ['limit'] as const,
-    registers: [this.registry],
-  });
-  readonly cleanupRowsDeleted = new Counter({
-    name: 'auth_cleanup_rows_deleted_total',
-    help: 'Rows purged by the token cleanup job, by table',
-    labelNames: ['table'] as const,
-    registers: [this.registry],
-  });
-  readonly refreshDuration = new Histogram({
-    name: 'auth_refresh_duration_seconds',
-    help: 'Refresh handling time, by outcome',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly loginDuration = new Histogram({
-    name: 'auth_login_duration_seconds',
-    help: 'Login handling time, by outcome',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly logins = this.counter('auth_logins_total', 'Login attempts by outcome', ['outcome']);
+  readonly refreshes = this.counter('auth_refreshes_total', 'Refresh attempts by outcome', ['outcome']);
+  readonly reuseDetections = this.counter(
+    'auth_refresh_token_reuse_detected_total',
+    'Retired refresh tokens presented outside the grace window (theft)',
+  );
+  readonly sessionsRevoked = this.counter('auth_sessions_revoked_total', 'Sessions ended, by reason', ['reason']);
+  readonly throttled = this.counter('auth_throttled_requests_total', 'Requests refused with 429, by limit', ['limit']);
+  readonly cleanupRowsDeleted = this.counter('auth_cleanup_rows_deleted_total', 'Rows purged by the token cleanup job, by table', ['table']);
+  readonly refreshDuration = this.latency('auth_refresh_duration_seconds', 'Refresh handling time, by outcome');
+  readonly loginDuration = this.latency('auth_login_duration_seconds', 'Login handling time, by outcome');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private latency(name: string, help: string): Histogram<'outcome'> {
+    return new Histogram({ name, help, labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   }
 
   /** Runs a login or refresh, counting it and timing it by outcome. */
