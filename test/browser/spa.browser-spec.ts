@@ -87,7 +87,9 @@ describe('browser SPA (Chromium, cookie transport)', () => {
     expect(visible).not.toContain(cookie!.value);
     // Nothing token-like in web storage either.
     expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))).toBe('{}');
-    await page.screenshot({ path: path.join(__dirname, '../../docs/spa-signed-in.png') });
+    // The README's picture is refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs aside.
+    const shots = process.env.UPDATE_SCREENSHOTS ? '../../docs' : '../../test-results';
+    await page.screenshot({ path: path.join(__dirname, shots, 'spa-signed-in.png') });
     await context.close();
   });
 
