@@ -64,8 +64,12 @@ async function migrate(databaseUrl, log = console.log) {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const applied = [];
+  // One transaction with a transaction-level advisory lock: two deploys never migrate at once,
+  // a failure leaves nothing half-applied, and it works through PgBouncer in transaction mode
+  // (no session state). Migrations must therefore be transactional (no CONCURRENTLY).
+  await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(PRISMA_MIGRATIONS_DDL);
     const { rows } = await client.query(
       'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
@@ -76,29 +80,26 @@ async function migrate(databaseUrl, log = console.log) {
       if (row && !row.finished_at) throw new Error(`migration ${m.name} failed earlier; fix the database and mark it rolled back`);
       if (row && row.checksum !== m.checksum) throw new Error(`migration ${m.name} was edited after it was applied`);
       if (row) continue;
-      const id = crypto.randomUUID();
-      await client.query('BEGIN');
       try {
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
-          [id, m.checksum, m.name],
-        );
         await client.query(m.sql);
-        await client.query(
-          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-          [id],
-        );
-        await client.query('COMMIT');
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${m.name} failed: ${err.message}`);
       }
+      await client.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+         VALUES ($1, $2, $3, now(), now(), 1)`,
+        [crypto.randomUUID(), m.checksum, m.name],
+      );
       applied.push(m.name);
-      log(`applied ${m.name}`);
     }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
   } finally {
-    await client.end(); // also releases the advisory lock
+    await client.end();
   }
+  for (const name of applied) log(`applied ${name}`);
   return applied;
 }
 

@@ -92,4 +92,36 @@ describe('migrations', () => {
       await client.end();
     }
   });
+
+  it('migrate once when several deploys run at the same time (transaction-level lock)', async () => {
+    await withFreshDatabase(`auth_migrate_race_${process.pid}`, async (url) => {
+      const runs = await Promise.all([1, 2, 3].map(() => migrate(url, () => undefined)));
+      const names = readMigrations().map((m: { name: string }) => m.name);
+      expect(runs.flat().sort()).toEqual([...names].sort()); // each migration applied by exactly one run
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1');
+        expect(rows).toEqual(names.map((migration_name: string) => ({ migration_name, n: 1 })));
+      } finally {
+        await client.end();
+      }
+    });
+  });
+
+  it('leave nothing behind when a migration fails', async () => {
+    await withFreshDatabase(`auth_migrate_fail_${process.pid}`, async (url) => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE users (id int)'); // the first migration's CREATE TABLE users fails
+        await expect(migrate(url, () => undefined)).rejects.toThrow(/failed: relation "users" already exists/);
+        const { rows } = await client.query(`SELECT to_regclass('public._prisma_migrations') AS t, to_regclass('public.sessions') AS s`);
+        expect(rows[0]).toEqual({ t: null, s: null }); // rolled back as a whole
+      } finally {
+        await client.end();
+      }
+    });
+  });
 });
+
