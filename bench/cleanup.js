@@ -26,14 +26,15 @@ async function seedRows(databaseUrl, rows) {
   );
   const half = Math.floor(rows / 2);
   // Live half: unrevoked, future expiry. Dead half: a third expired, two thirds revoked (rotated).
+  // Sessions picked by array index (a LATERAL … OFFSET per row took ~110 s for a million rows).
   await pg.query(
-    `INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at, revoked, revoked_at, replaced_by)
-     SELECT gen_random_uuid(), sha256(convert_to(g::text || 'seed', 'UTF8')), s.id, $1,
+    `WITH filler AS (SELECT array_agg(id) AS ids FROM sessions WHERE user_id = $1)
+     INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at, revoked, revoked_at, replaced_by)
+     SELECT gen_random_uuid(), sha256(convert_to(g::text || 'seed', 'UTF8')), filler.ids[1 + g % 1000], $1,
             CASE WHEN g > $2 AND g % 3 = 0 THEN now() - interval '1 hour' ELSE now() + interval '7 days' END,
             g > $2 AND g % 3 <> 0, CASE WHEN g > $2 AND g % 3 <> 0 THEN now() END,
             CASE WHEN g > $2 AND g % 3 <> 0 THEN gen_random_uuid() END
-       FROM generate_series(1, $3) g
-       JOIN LATERAL (SELECT id FROM sessions WHERE user_id = $1 OFFSET (g % 1000) LIMIT 1) s ON true`,
+       FROM generate_series(1, $3) g, filler`,
     [userId, half, rows],
   );
   await pg.query('VACUUM ANALYZE');
