@@ -1,20 +1,21 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from './logging/json-logger.service';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { appConfig, AppConfig } from './config/app.config';
 import { enableGracefulShutdown } from './lifecycle/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false, // configured in configureApp with a size limit
+  // Importing AppModule validated the environment, so the config factory reads checked values.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(appConfig()), {
     bufferLogs: true, // start-up lines wait for the JSON logger
   });
-  configureApp(app);
+  await configureApp(app);
   const { port, shutdownGraceMs } = app.get<AppConfig>(appConfig.KEY);
-  await app.listen(port);
+  // Every interface, IPv4 and IPv6 (Fastify alone would listen on localhost only).
+  await app.listen(port, '::');
   enableGracefulShutdown(app, shutdownGraceMs);
   app.get(JsonLogger).log(`Listening on port ${port}`, 'Bootstrap');
 }

@@ -1,5 +1,6 @@
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
-import type { CookieOptions, Request, Response } from 'express';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appConfig, AppConfig } from '../config/app.config';
 import { TokenResponseDto } from './dto/token-response.dto';
 import type { SessionContext } from './tokens/refresh-token.repository';
@@ -20,7 +21,7 @@ export class RefreshTokenTransport {
     this.allowedOrigins = new Set(config.allowedOrigins);
   }
 
-  usesBody(req: Request): boolean {
+  usesBody(req: FastifyRequest): boolean {
     return String(req.headers[TRANSPORT_HEADER] ?? '').toLowerCase() === 'body';
   }
 
@@ -29,7 +30,7 @@ export class RefreshTokenTransport {
    * is refused: SameSite=Strict already keeps the cookie off cross-site requests, this also
    * covers same-site origins that are not ours.
    */
-  read(req: Request): unknown {
+  read(req: FastifyRequest): unknown {
     if (this.usesBody(req)) return (req.body as Record<string, unknown> | undefined)?.refreshToken;
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowedOrigins.has(origin)) {
@@ -39,31 +40,35 @@ export class RefreshTokenTransport {
   }
 
   /** Writes the pair the way the client asked for it and returns the JSON body. */
-  send(req: Request, res: Response, pair: TokenPair): TokenResponseDto {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
+  send(req: FastifyRequest, res: FastifyReply, pair: TokenPair): TokenResponseDto {
+    res.header('Cache-Control', 'no-store');
+    res.header('Pragma', 'no-cache');
     const body: TokenResponseDto = { accessToken: pair.accessToken, tokenType: 'Bearer', expiresIn: pair.accessTokenTtl };
     if (this.usesBody(req)) return { ...body, refreshToken: pair.refreshToken };
-    const maxAge = Math.max(0, pair.refreshTokenExpiresAt.getTime() - Date.now());
-    res.cookie(REFRESH_COOKIE, pair.refreshToken, { ...this.cookieOptions(), maxAge });
+    const maxAgeSeconds = Math.max(0, Math.floor((pair.refreshTokenExpiresAt.getTime() - Date.now()) / 1000));
+    res.setCookie(REFRESH_COOKIE, pair.refreshToken, {
+      ...this.cookieOptions(),
+      maxAge: maxAgeSeconds,
+      expires: new Date(Date.now() + maxAgeSeconds * 1000),
+    });
     return body;
   }
 
-  clear(res: Response): void {
-    res.setHeader('Cache-Control', 'no-store');
+  clear(res: FastifyReply): void {
+    res.header('Cache-Control', 'no-store');
     res.clearCookie(REFRESH_COOKIE, this.cookieOptions());
   }
 
-  private cookieOptions(): CookieOptions {
+  private cookieOptions(): CookieSerializeOptions {
     return { httpOnly: true, sameSite: 'strict', path: '/auth', secure: this.config.cookieSecure };
   }
 }
 
 /** Device information recorded on the session. */
-export function sessionContext(req: Request): SessionContext {
+export function sessionContext(req: FastifyRequest): SessionContext {
   return {
     ip: req.ip ?? null,
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
-    requestId: (req as Request & { id?: string }).id ?? null,
+    requestId: req.id ?? null,
   };
 }

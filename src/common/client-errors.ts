@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 const RESPONSES: Record<string, [number, string, string]> = {
@@ -8,20 +7,19 @@ const RESPONSES: Record<string, [number, string, string]> = {
 const MALFORMED: [number, string, string] = [400, 'Bad Request', 'Malformed HTTP request'];
 
 /**
- * Requests Node's HTTP parser rejects before Express sees them (oversized headers, malformed
- * request lines) get the same JSON error shape as everything else instead of an empty body.
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser rejects before any route sees
+ * them (oversized headers, malformed request lines) get the same JSON error shape as
+ * everything else, with a status that names the problem.
  */
-export function answerClientErrorsAsJson(server: Server): void {
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const [status, error, message] = RESPONSES[err.code ?? ''] ?? MALFORMED;
-    const body = JSON.stringify({ statusCode: status, error, message });
-    socket.end(
-      `HTTP/1.1 ${status} ${error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+export function answerClientErrorAsJson(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, error, message] = RESPONSES[err.code ?? ''] ?? MALFORMED;
+  const body = JSON.stringify({ statusCode: status, error, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DependencyUnavailableException, isInfrastructureUnavailable } from './infrastructure-errors';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
@@ -20,11 +20,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
-    if (res.headersSent) return;
-    if (exception instanceof TooManyRequestsException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    res.status(body.statusCode).json(body);
+    if (reply.sent) return;
+    if (exception instanceof TooManyRequestsException) reply.header('Retry-After', String(exception.retryAfterSeconds));
+    reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 
   toBody(exception: unknown): ErrorBody {
@@ -33,8 +33,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       exception = new DependencyUnavailableException();
     }
     if (exception instanceof HttpException) return fromHttpException(exception);
-    const status = bodyParserStatus(exception);
-    if (status) return errorBody(status, bodyParserMessage(status));
+    const status = requestParsingStatus(exception);
+    if (status) return errorBody(status, requestParsingMessage(status));
     this.logger.error(`Unhandled error: ${describe(exception)}`);
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
@@ -53,17 +53,21 @@ function fromHttpException(exception: HttpException): ErrorBody {
   return errorBody(status, message as string);
 }
 
-/** body-parser errors (malformed JSON, too large, bad charset) carry their status. */
-function bodyParserStatus(err: any): number | undefined {
-  const status = err?.status ?? err?.statusCode;
-  return typeof err?.type === 'string' && Number.isInteger(status) && status >= 400 && status < 500
+/**
+ * Fastify's own request errors (malformed or empty JSON, body too large, unsupported content
+ * type, poisoned `__proto__` keys) carry an `FST_` code and a 4xx status. Their messages are
+ * replaced: some quote the offending input.
+ */
+function requestParsingStatus(err: any): number | undefined {
+  const status = err?.statusCode;
+  return typeof err?.code === 'string' && err.code.startsWith('FST_') && Number.isInteger(status) && status >= 400 && status < 500
     ? status
     : undefined;
 }
 
-function bodyParserMessage(status: number): string {
+function requestParsingMessage(status: number): string {
   if (status === 413) return 'Request body is too large';
-  if (status === 415) return 'Unsupported content encoding or charset';
+  if (status === 415) return 'Unsupported content type: send application/json';
   return 'Malformed request body';
 }
 

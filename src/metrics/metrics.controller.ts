@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Headers, Inject, NotFoundException, Res, UnauthorizedException } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
 import { Registry } from 'prom-client';
@@ -17,7 +17,7 @@ export class MetricsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res({ passthrough: true }) res: Response, @Headers('authorization') authorization?: string): Promise<string> {
+  async scrape(@Res({ passthrough: true }) res: FastifyReply, @Headers('authorization') authorization?: string): Promise<string> {
     if (!this.config.metricsEnabled) throw new NotFoundException('Cannot GET /metrics');
     if (this.config.metricsToken && !sameSecret(authorization ?? '', `Bearer ${this.config.metricsToken}`)) {
       throw new UnauthorizedException('Metrics need the bearer METRICS_TOKEN');

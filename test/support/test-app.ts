@@ -1,10 +1,11 @@
 import { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
 import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
@@ -60,10 +61,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logs = new CapturingLogger();
   builder.overrideProvider(LOG_DESTINATION).useValue(logs);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
-  configureApp(app);
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter({ ...appConfig(), ...options.app }), {
+    bufferLogs: true,
+  });
   try {
+    await configureApp(app);
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   } catch (err) {
     await app.close().catch(() => undefined); // release the connections opened before the failure
     throw err;

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { TokenBlacklistService } from '../tokens/token-blacklist.service';
 
@@ -9,7 +9,7 @@ export interface AuthenticatedUser {
   tokenId: string;
 }
 
-export type AuthenticatedRequest = Request & { user: AuthenticatedUser };
+export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
