@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The floor: a bare Node `http` server that does exactly the product's work for refresh,
 // guarded request and login (same SQL statements, same Redis commands, same crypto, same
-// libraries: pg, ioredis, jsonwebtoken, argon2) with no Nest, no Prisma, no Express.
+// libraries: pg, ioredis, jsonwebtoken, argon2) with no Nest, no Prisma, no Fastify. The two
+// statements the product prepares (rotation, the guarded user lookup) are prepared here too.
 // Also serves the naive design many tutorials use (/naive/refresh) for comparison.
 const argon2 = require('argon2');
 const { createHmac, createSecretKey, randomBytes, randomUUID } = require('node:crypto');
@@ -57,7 +58,7 @@ async function refresh(body) {
   const h = hash(token);
   if (await redis.get(`bl:${h.toString('hex')}`)) return [401, { message: 'invalid' }];
   const successor = createHmac('sha256', successorKey).update(token).digest('base64url');
-  const { rows } = await pool.query(ROTATE, [h, hash(successor), randomUUID(), IDLE_TTL]);
+  const { rows } = await pool.query({ name: 'rotate', text: ROTATE, values: [h, hash(successor), randomUUID(), IDLE_TTL] });
   if (!rows[0]) return [401, { message: 'invalid' }];
   const r = rows[0];
   await redis.set(`bl:${h.toString('hex')}`, `r|${r.session_id}|${r.user_id}|${r.rotated_at.getTime()}`, 'PX', Math.max(1, r.retired_expires_at - Date.now()));
@@ -74,7 +75,7 @@ async function me(authorization) {
   }
   if (!claims) return [401, { message: 'invalid' }];
   if (await redis.exists(`rs:${claims.sid}`)) return [401, { message: 'ended' }];
-  const { rows } = await pool.query('SELECT id, email FROM users WHERE id = $1', [claims.sub]);
+  const { rows } = await pool.query({ name: 'me', text: 'SELECT id, email FROM users WHERE id = $1::uuid', values: [claims.sub] });
   return rows[0] ? [200, rows[0]] : [401, { message: 'gone' }];
 }
 

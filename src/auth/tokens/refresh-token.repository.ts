@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { PrismaService } from '../../prisma/prisma.service';
+import { PreparedStatement, PrismaService } from '../../prisma/prisma.service';
 
 export interface IssuedToken {
   sessionId: string;
@@ -49,6 +49,28 @@ export interface SessionContext {
   requestId?: string | null;
 }
 
+/** Retires a live token and inserts its successor; the hot path, so a prepared statement. */
+const ROTATE: PreparedStatement = {
+  name: 'rotate_refresh_token',
+  text: `
+    WITH old AS (
+      UPDATE refresh_tokens rt
+         SET revoked = true, revoked_at = now(), replaced_by = $3::uuid
+        FROM sessions s
+       WHERE rt.token_hash = $1 AND NOT rt.revoked AND rt.expires_at > now()
+         AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+      RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
+    ), used AS (
+      UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
+    )
+    INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+    SELECT $3::uuid, $2, old.session_id, old.user_id,
+           LEAST(now() + make_interval(secs => $4), old.absolute_expires_at)
+    FROM old
+    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt",
+              (SELECT expires_at FROM old) AS "retiredExpiresAt", now() AS "rotatedAt"`,
+};
+
 /**
  * Every SQL statement on sessions and refresh tokens. The hot paths (login, rotation) are one
  * statement each; revocation is one short transaction that locks token rows before session
@@ -87,24 +109,7 @@ export class RefreshTokenRepository {
    * token_hash would refuse a second successor even if that ever failed.
    */
   async rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number): Promise<RotatedToken | null> {
-    const successorId = randomUUID();
-    const rows = await this.prisma.$queryRaw<RotatedToken[]>`
-      WITH old AS (
-        UPDATE refresh_tokens rt
-           SET revoked = true, revoked_at = now(), replaced_by = ${successorId}::uuid
-          FROM sessions s
-         WHERE rt.token_hash = ${oldHash} AND NOT rt.revoked AND rt.expires_at > now()
-           AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
-        RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
-      ), used AS (
-        UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
-      )
-      INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
-      SELECT ${successorId}::uuid, ${newHash}, old.session_id, old.user_id,
-             LEAST(now() + make_interval(secs => ${idleTtl}), old.absolute_expires_at)
-      FROM old
-      RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt",
-                (SELECT expires_at FROM old) AS "retiredExpiresAt", now() AS "rotatedAt"`;
+    const rows = await this.prisma.prepared<RotatedToken>(ROTATE, [oldHash, newHash, randomUUID(), idleTtl]);
     return rows[0] ?? null;
   }
 
