@@ -1,6 +1,7 @@
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { appConfig, AppConfig } from './config/app.config';
@@ -55,6 +56,12 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
     maxAge: 600,
   });
   await fastifyApp.register(fastifyCookie);
+  // An empty body sent as JSON (clients that always set the header) is no body, as on Express;
+  // anything else goes through Fastify's parser, which refuses `__proto__`/`constructor` keys.
+  const parseJson = fastifyApp.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  fastifyApp.useBodyParser<RawServerDefault>('application/json', { bodyLimit: JSON_BODY_LIMIT_BYTES }, (req, body, done) =>
+    body.length === 0 ? done(null, undefined) : parseJson(req, body.toString('utf8'), done),
+  );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({

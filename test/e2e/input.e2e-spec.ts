@@ -21,10 +21,21 @@ describe('bad input', () => {
     ['an invalid email', JSON.stringify({ email: 'not-an-email', password: PASSWORD }), 400],
     ['a too short password', JSON.stringify({ email: 'a@b.io', password: 'short' }), 400],
     ['an oversized body', JSON.stringify({ email: 'a@b.io', password: 'x'.repeat(100_000) }), 413],
+    ['a __proto__ key', '{"email": "a@b.io", "password": "long enough password", "__proto__": {"admin": true}}', 400],
+    ['an empty JSON body', '', 400],
   ])('register with %s → %i in the error shape', async (_name, body, status) => {
     const res = await t.http().post('/auth/register').set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(status);
     expectErrorShape(res.body, status);
+  });
+
+  it('answers a body type it does not read with 415 and plain text with 400, in the error shape', async () => {
+    const xml = await t.http().post('/auth/login').set('Content-Type', 'application/xml').send('<email>a@b.io</email>');
+    expect(xml.status).toBe(415);
+    expectErrorShape(xml.body, 415);
+    const text = await t.http().post('/auth/login').set('Content-Type', 'text/plain').send('email=a@b.io');
+    expect(text.status).toBe(400);
+    expectErrorShape(text.body, 400);
   });
 
   it('login with malformed or missing fields → 400, never 500', async () => {

@@ -51,6 +51,16 @@ describe('cookie transport (browser SPA)', () => {
     await t.http().post('/auth/refresh').set('Cookie', cookie).expect(200);
   });
 
+  it('takes a cookie refresh and logout sent with Content-Type: application/json and no body', async () => {
+    const user = await register(t);
+    const res = await t.http().post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    let cookie = cookieOf(res.headers['set-cookie'] as unknown as string[]).header;
+    const refreshed = await t.http().post('/auth/refresh').set('Cookie', cookie).set('Content-Type', 'application/json').expect(200);
+    cookie = cookieOf(refreshed.headers['set-cookie'] as unknown as string[]).header;
+    await t.http().post('/auth/logout').set('Cookie', cookie).set('Content-Type', 'application/json').expect(204);
+    await t.http().post('/auth/refresh').set('Cookie', cookie).expect(401);
+  });
+
   it('omits Secure when COOKIE_SECURE=false', async () => {
     const insecure = await createTestApp({ app: { cookieSecure: false } });
     try {
