@@ -1,43 +1,58 @@
 #!/usr/bin/env node
-// Quick A/B probe (not part of `npm run bench`): guarded /auth/me and refresh at 16 connections,
-// product vs floor, interleaved. `node bench/probe.js [rounds] [--prof DIR]`.
+// A quick A/B probe, not part of `npm run bench`: guarded GET /auth/me (autocannon) and refresh
+// chains, 16 connections each (PROBE_CONNECTIONS), product and floor interleaved in `rounds` rounds, so an idea can
+// be tried in a minute. The ratio is product/floor over all rounds.
+//   node bench/probe.js [rounds]                  both scenarios, product and floor
+//   PROBE_ONLY=me|refresh node bench/probe.js     one scenario
+//   node bench/probe.js 1 --prof DIR              product only, with a V8 CPU profile in DIR
 const autocannon = require('autocannon');
 const lib = require('./lib');
+
+const SECONDS = Number(process.env.PROBE_SECONDS ?? 5);
+const ONLY = process.env.PROBE_ONLY;
+const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
+
+async function measureMe(port, bearer) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/me`, connections: CONNECTIONS, duration: SECONDS, headers: bearer });
+  return Math.round(r.requests.average);
+}
+
+async function measureRefresh(port, chains) {
+  const stopAt = Date.now() + SECONDS * 1000;
+  return (await lib.refreshLoad(port, chains, () => Date.now() >= stopAt)).rps;
+}
 
 async function main() {
   const rounds = Number(process.argv[2] ?? 2);
   const profIdx = process.argv.indexOf('--prof');
   const profDir = profIdx > 0 ? process.argv[profIdx + 1] : undefined;
   const url = await lib.freshDatabase('bench_probe');
-  const seconds = Number(process.env.PROBE_SECONDS ?? 5);
-  const product = await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
-  const floor = await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0 });
-  const chains = await lib.seedChains(3901, 16);
+  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const servers = [['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs }), 3901]];
+  if (!profDir) servers.push(['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0 }), 3902]);
+  const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
-  const out = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] } };
+  const results = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] } };
   for (let i = 0; i < rounds; i++) {
-    for (const [name, port] of [['product', 3901], ['floor', 3902]]) {
-      if (profDir && name === 'floor') continue;
-      if (process.env.PROBE_ONLY !== 'refresh') {
-      const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/me`, connections: 16, duration: seconds, headers: bearer });
-      out.me[name].push(Math.round(r.requests.average));
-      }
-      if (process.env.PROBE_ONLY === 'me') continue;
-      let stop = false;
-      setTimeout(() => (stop = true), seconds * 1000);
-      const rr = await lib.refreshLoad(port, chains, () => stop);
-      out.refresh[name].push(rr.rps);
+    for (const [name, , port] of servers) {
+      if (ONLY !== 'refresh') results.me[name].push(await measureMe(port, bearer));
+      if (ONLY !== 'me') results.refresh[name].push(await measureRefresh(port, chains));
     }
   }
-  await product.stop();
-  await floor.stop();
-  for (const k of ['me', 'refresh']) {
-    if (!out[k].product.length || !out[k].floor.length) { console.log(k, out[k]); continue; }
-    const p = out[k].product.reduce((a, b) => a + b) / rounds;
-    const f = out[k].floor.reduce((a, b) => a + b) / rounds;
-    console.log(`${k}: product ${out[k].product.join('/')} floor ${out[k].floor.join('/')} ratio ${(p / f).toFixed(2)}`);
-  }
+  await Promise.all(servers.map(([, server]) => server.stop()));
   await lib.dropDatabase('bench_probe');
-  process.exit(0);
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  for (const [scenario, { product, floor }] of Object.entries(results)) {
+    if (!product.length) continue;
+    const ratio = floor.length ? ` ratio ${(sum(product) / sum(floor)).toFixed(2)}` : '';
+    console.log(`${scenario} req/s: product ${product.join(' / ')}${floor.length ? `, floor ${floor.join(' / ')}` : ''}${ratio}`);
+  }
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

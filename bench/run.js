@@ -10,6 +10,9 @@ const SCENARIOS = {
   cleanup: () => require('./cleanup').main(),
 };
 
+const mib = (kb) => Math.round(kb / 1024);
+const pct = (x) => `${x >= 0 ? '+' : ''}${Math.round(x * 100)} %`;
+
 async function main() {
   const only = process.argv.slice(2);
   const results = { date: new Date().toISOString(), machine: machine(), scenarios: {} };
@@ -53,7 +56,8 @@ function table(results) {
       `Scale (product, 16 connections): ${core.rowsAtStart.toLocaleString('en')} rows p50/p99 ${core.scale.rows10k.p50}/${core.scale.rows10k.p99} ms → ${core.rowsAtScale.toLocaleString('en')} rows ${core.scale.rows1M.p50}/${core.scale.rows1M.p99} ms: growth p50 **${core.scale.p50Growth}×**, p99 **${core.scale.p99Growth}×**.`,
       `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,
       core.memory
-        ? `Memory over a ${core.memory.seconds} s refresh soak (${core.memory.refresh.requests} refreshes): RSS ${Math.round(core.memory.rssAfterWarmupKb / 1024)} MiB after warm-up, ${Math.round(core.memory.rssEndKb / 1024)} MiB at the end (peak ${Math.round(core.memory.rssPeakKb / 1024)} MiB): growth **${Math.round(core.memory.growth * 100)}%**.`
+        ? `Memory over a ${core.memory.seconds} s refresh soak (${core.memory.refresh.requests} refreshes), the first ${core.memory.windowSeconds} s after a ${core.memory.warmUpSeconds} s warm-up → the last ${core.memory.windowSeconds} s, mean (peak): ` +
+          ['rss', 'heap'].map((k) => `${k === 'rss' ? 'RSS' : 'V8 heap used'} ${mib(core.memory[k].early.meanKb)} (${mib(core.memory[k].early.peakKb)}) → ${mib(core.memory[k].late.meanKb)} (${mib(core.memory[k].late.peakKb)}) MiB, growth **${pct(core.memory[k].meanGrowth)}** (peak ${pct(core.memory[k].peakGrowth)})`).join('; ') + '.'
         : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
       '',
     );

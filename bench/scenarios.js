@@ -22,16 +22,30 @@ const ratio = (a, b) => round(a / b);
 /** autocannon for fixed requests (guarded, login): requests/s and latency percentiles. */
 async function cannon(port, opts) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}`, duration: SECONDS, ...opts });
-  return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
 }
 
-/** Runs `measure(port)` on the product, then on the floor, then on the product again. */
+/**
+ * Runs `measure(port)` four times, alternating product, floor, product, floor, and compares
+ * the means: a neighbour's load on this machine comes and goes over seconds, so each side gets
+ * an early and a late turn.
+ */
 async function sideBySide(measure) {
-  const product1 = await measure(API_PORT);
-  const floor = await measure(FLOOR_PORT);
-  const product2 = await measure(API_PORT);
-  const product = product1.rps >= product2.rps ? product1 : product2; // best of two, as for the floor's single run
-  return { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99) };
+  const runs = { product: [], floor: [] };
+  for (let i = 0; i < 2; i++) {
+    runs.product.push(await measure(API_PORT));
+    runs.floor.push(await measure(FLOOR_PORT));
+  }
+  const product = meanOf(runs.product);
+  const floor = meanOf(runs.floor);
+  return { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
+}
+
+/** Mean rps and latency percentiles of several runs of one side; counts are summed. */
+function meanOf(runs) {
+  const sum = (key) => runs.reduce((total, r) => total + (r[key] ?? 0), 0);
+  const mean = (key) => round(sum(key) / runs.length);
+  return { rps: mean('rps'), p50: mean('p50'), p99: mean('p99'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
 }
 
 async function seedRows(url, rows) {
@@ -105,6 +119,37 @@ async function naiveScenario(url, count) {
   return require('./lib').summarize(latencies, (Date.now() - started) / 1000);
 }
 
+/**
+ * RSS (from /proc) and V8 heap in use (the API's own /metrics) every 5 s over a refresh soak.
+ * Both saw-tooth with garbage collection (±20 % within seconds), so growth compares windows,
+ * not single samples: the mean and the peak of the minute after a 30 s warm-up against the
+ * last minute.
+ */
+async function memorySoak(api, group) {
+  const samples = [];
+  const started = Date.now();
+  const sample = async () => {
+    const metrics = await request(API_PORT, 'GET', '/metrics').catch(() => null);
+    const heap = /^nodejs_heap_size_used_bytes (\d+)/m.exec(typeof metrics?.body === 'string' ? metrics.body : '');
+    samples.push({ t: Math.round((Date.now() - started) / 1000), rssKb: api.rssKb(), heapKb: heap ? Math.round(Number(heap[1]) / 1024) : null });
+  };
+  const sampler = setInterval(sample, 5000);
+  const soak = await refreshLoad(API_PORT, group, deadlineIn(SOAK_SECONDS));
+  clearInterval(sampler);
+  const windowOf = (from, to, key) => {
+    const values = samples.filter((s) => s.t >= from && s.t < to && s[key] !== null).map((s) => s[key]);
+    return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
+  };
+  const warmUp = Math.min(30, SOAK_SECONDS / 5);
+  const span = Math.min(60, (SOAK_SECONDS - warmUp) / 2); // shorter soaks: two halves after warm-up
+  const growthOf = (key) => {
+    const early = windowOf(warmUp, warmUp + span, key);
+    const late = windowOf(SOAK_SECONDS - span, SOAK_SECONDS + 1, key);
+    return { early, late, meanGrowth: round(late.meanKb / early.meanKb - 1), peakGrowth: round(late.peakKb / early.peakKb - 1) };
+  };
+  return { seconds: SOAK_SECONDS, warmUpSeconds: warmUp, windowSeconds: span, refresh: soak, rss: growthOf('rssKb'), heap: growthOf('heapKb'), samples };
+}
+
 async function main() {
   const dbName = `auth_bench_${process.pid}`;
   const url = await freshDatabase(dbName);
@@ -142,18 +187,7 @@ async function main() {
     const naive = await naiveScenario(url, 4);
     results.naive = { keyedFloor: keyed, naiveFloor: naive, throughputRatio: ratio(keyed.rps, naive.rps) };
 
-    if (SOAK_SECONDS > 0) {
-      const samples = [];
-      const stop = deadlineIn(SOAK_SECONDS);
-      const sampler = setInterval(() => samples.push({ t: samples.length * 5, rssKb: api.rssKb() }), 5000);
-      const soak = await refreshLoad(API_PORT, group, stop);
-      clearInterval(sampler);
-      const warm = samples.filter((s) => s.t >= 30);
-      const first = warm[0]?.rssKb;
-      const last = warm[warm.length - 1]?.rssKb;
-      const peak = Math.max(...warm.map((s) => s.rssKb));
-      results.memory = { seconds: SOAK_SECONDS, refresh: soak, rssAfterWarmupKb: first, rssEndKb: last, rssPeakKb: peak, growth: round((last - first) / first), samples };
-    }
+    if (SOAK_SECONDS > 0) results.memory = await memorySoak(api, group);
   } finally {
     await api.stop();
     await floor.stop();

@@ -1,3 +1,5 @@
+// page.evaluate() callbacks run in the browser:
+/// <reference lib="dom" />
 import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';

@@ -42,7 +42,7 @@ async function expectSingleChains(t: TestApp, userIds: string[]): Promise<void> 
 async function expectChainsHeldByClients(t: TestApp, chains: Chain[]): Promise<void> {
   const hasher = new TokenHasher(process.env.REFRESH_TOKEN_SECRET!);
   for (const chain of chains) {
-    const row = await t.prisma.refreshToken.findUnique({ where: { tokenHash: hasher.hash(chain.refreshToken) } });
+    const row = await t.prisma.refreshToken.findUnique({ where: { tokenHash: new Uint8Array(hasher.hash(chain.refreshToken)) } });
     expect(row).toMatchObject({ revoked: false, userId: chain.userId });
   }
 }

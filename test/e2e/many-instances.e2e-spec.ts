@@ -40,7 +40,7 @@ describe('many instances behind one database and one Redis', () => {
     const responses = await Promise.all(
       instances.flatMap((i) => Array.from({ length: 8 }, () => post(i, '/auth/refresh', { refreshToken: session.refreshToken }))),
     );
-    const bodies = await Promise.all(responses.map((r) => r.json()));
+    const bodies: any[] = await Promise.all(responses.map((r) => r.json()));
     expect(responses.map((r) => r.status)).toEqual(Array(24).fill(200));
     expect(new Set(bodies.map((b) => b.refreshToken)).size).toBe(1); // the grace rule hands out the one successor
     const rows = await t.prisma.$queryRaw<{ total: bigint; live: bigint }[]>`
@@ -52,7 +52,7 @@ describe('many instances behind one database and one Redis', () => {
 
   it('reuse detected on one instance ends access on the others at once', async () => {
     const victim = await loginOn(instances[0]);
-    const rotated = await (await post(instances[1], '/auth/refresh', { refreshToken: victim.refreshToken })).json();
+    const rotated: any = await (await post(instances[1], '/auth/refresh', { refreshToken: victim.refreshToken })).json();
     for (const i of instances) expect((await me(i, rotated.accessToken)).status).toBe(200);
     await sleep(GRACE_SECONDS * 1000 + 200);
     expect((await post(instances[2], '/auth/refresh', { refreshToken: victim.refreshToken })).status).toBe(401); // theft

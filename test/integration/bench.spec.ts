@@ -10,7 +10,7 @@ describe('bench scripts', () => {
       env: {
         ...process.env,
         BENCH_SECONDS: '1',
-        BENCH_SOAK_SECONDS: '0',
+        BENCH_SOAK_SECONDS: '12', // two samples: one per window
         BENCH_CONNECTIONS: '1,4',
         BENCH_SCALE_ROWS: '12000',
         BENCH_DATABASE_BASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]*$/, ''),
@@ -29,5 +29,9 @@ describe('bench scripts', () => {
     expect(r.loginParity.unknownEmail.rps).toBeGreaterThan(0);
     expect(r.rowsAtScale).toBeGreaterThanOrEqual(12000);
     expect(r.naive.naiveFloor.requests).toBeGreaterThan(0);
+    for (const key of ['rss', 'heap']) {
+      expect(r.memory[key].early.meanKb).toBeGreaterThan(0);
+      expect(r.memory[key].late.meanKb).toBeGreaterThan(0);
+    }
   }, 120000);
 });

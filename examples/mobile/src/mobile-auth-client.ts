@@ -91,7 +91,7 @@ export class MobileAuthClient {
       await this.refresh();
       res = await this.send(path, init);
     }
-    const body = res.status === 204 ? undefined : await res.json();
+    const body: any = res.status === 204 ? undefined : await res.json();
     if (!res.ok) throw new ApiError(res.status, body?.message ?? res.statusText);
     return body as T;
   }
@@ -109,7 +109,7 @@ export class MobileAuthClient {
     const refreshToken = this.store.read();
     if (!refreshToken) throw new ReloginRequiredError();
     const res = await fetch(`${this.apiUrl}/auth/refresh`, { method: 'POST', headers: BODY_TRANSPORT, body: JSON.stringify({ refreshToken }) });
-    const body = await res.json().catch(() => ({}));
+    const body: any = await res.json().catch(() => ({}));
     if (res.status === 401) {
       this.store.clear();
       this.accessToken = null;
@@ -133,7 +133,7 @@ export class MobileAuthClient {
 
   private async post(path: string, payload: unknown): Promise<any> {
     const res = await fetch(`${this.apiUrl}${path}`, { method: 'POST', headers: BODY_TRANSPORT, body: JSON.stringify(payload) });
-    const body = await res.json().catch(() => ({}));
+    const body: any = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, body.message ?? res.statusText);
     return body;
   }
