@@ -57,7 +57,7 @@ function table(results) {
       `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,
       core.memory
         ? `Memory over a ${core.memory.seconds} s refresh soak (${core.memory.refresh.requests} refreshes), the first ${core.memory.windowSeconds} s after a ${core.memory.warmUpSeconds} s warm-up → the last ${core.memory.windowSeconds} s, mean (peak): ` +
-          ['rss', 'heap'].map((k) => `${k === 'rss' ? 'RSS' : 'V8 heap used'} ${mib(core.memory[k].early.meanKb)} (${mib(core.memory[k].early.peakKb)}) → ${mib(core.memory[k].late.meanKb)} (${mib(core.memory[k].late.peakKb)}) MiB, growth **${pct(core.memory[k].meanGrowth)}** (peak ${pct(core.memory[k].peakGrowth)})`).join('; ') + '.'
+          ['rss', 'heap'].map((k) => `${k === 'rss' ? 'RSS' : 'V8 heap used'} ${mib(core.memory[k].early.meanKb)} (${mib(core.memory[k].early.peakKb)}) → ${mib(core.memory[k].late.meanKb)} (${mib(core.memory[k].late.peakKb)}) MiB, growth **${pct(core.memory[k].meanGrowth)}** (peak ${pct(core.memory[k].peakGrowth)}), trend ${core.memory[k].trend ? `${core.memory[k].trend.mibPerMinute} ± ${core.memory[k].trend.standardError} MiB/min` : 'n/a'}`).join('; ') + '.'
         : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
       '',
     );

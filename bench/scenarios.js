@@ -145,7 +145,20 @@ async function memorySoak(api, group) {
   const growthOf = (key) => {
     const early = windowOf(warmUp, warmUp + span, key);
     const late = windowOf(SOAK_SECONDS - span, SOAK_SECONDS + 1, key);
-    return { early, late, meanGrowth: round(late.meanKb / early.meanKb - 1), peakGrowth: round(late.peakKb / early.peakKb - 1) };
+    return { early, late, meanGrowth: round(late.meanKb / early.meanKb - 1), peakGrowth: round(late.peakKb / early.peakKb - 1), trend: trendOf(key) };
+  };
+  // Least-squares slope after warm-up, MiB per minute, with its standard error: a leak is a
+  // slope well above its error; garbage-collection saw-teeth widen the error instead.
+  const trendOf = (key) => {
+    const points = samples.filter((p) => p.t >= warmUp && p[key] !== null).map((p) => [p.t / 60, p[key] / 1024]);
+    const n = points.length;
+    if (n < 3) return null;
+    const mx = points.reduce((a, [x]) => a + x, 0) / n;
+    const my = points.reduce((a, [, y]) => a + y, 0) / n;
+    const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+    const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+    const residual = points.reduce((a, [x, y]) => a + (y - my - slope * (x - mx)) ** 2, 0);
+    return { mibPerMinute: round(slope), standardError: round(Math.sqrt(residual / (n - 2) / sxx)) };
   };
   return { seconds: SOAK_SECONDS, warmUpSeconds: warmUp, windowSeconds: span, refresh: soak, rss: growthOf('rssKb'), heap: growthOf('heapKb'), samples };
 }
