@@ -2,7 +2,8 @@
 // The floor: a bare Node `http` server that does exactly the product's work for refresh,
 // guarded request and login (same SQL statements, same Redis commands, same crypto, same
 // libraries: pg, ioredis, jsonwebtoken, argon2) with no Nest, no Prisma, no Fastify. The two
-// statements the product prepares (rotation, the guarded user lookup) are prepared here too.
+// statements the product prepares (rotation, the guarded user lookup, login's lookup and
+// session) are prepared here too.
 // Also serves the naive design many tutorials use (/naive/refresh) for comparison.
 const argon2 = require('argon2');
 const { createHmac, createSecretKey, randomBytes, randomUUID } = require('node:crypto');
@@ -82,11 +83,11 @@ async function me(authorization) {
 async function login(body) {
   const email = String(body?.email ?? '').trim().toLowerCase();
   const password = String(body?.password ?? '').normalize('NFKC');
-  const { rows } = await pool.query('SELECT id, password_hash FROM users WHERE email = $1', [email]);
+  const { rows } = await pool.query({ name: 'credentials', text: 'SELECT id, password_hash FROM users WHERE email = $1', values: [email] });
   const ok = await argon2.verify(rows[0]?.password_hash ?? dummyHash, password).catch(() => false);
   if (!ok || !rows[0]) return [401, { message: 'Invalid email or password' }];
   const token = randomBytes(32).toString('base64url');
-  const s = await pool.query(CREATE_SESSION, [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL]);
+  const s = await pool.query({ name: 'create_session', text: CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL] });
   return [200, { accessToken: sign(rows[0].id, s.rows[0].session_id), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
 }
 

@@ -3,7 +3,7 @@
 // chains, 16 connections each (PROBE_CONNECTIONS), product and floor interleaved in `rounds` rounds, so an idea can
 // be tried in a minute. The ratio is product/floor over all rounds.
 //   node bench/probe.js [rounds]                  both scenarios, product and floor
-//   PROBE_ONLY=me|refresh node bench/probe.js     one scenario
+//   PROBE_ONLY=me|refresh|login node bench/probe.js   one scenario (login only on request)
 //   node bench/probe.js 1 --prof DIR              product only, with a V8 CPU profile in DIR
 const autocannon = require('autocannon');
 const lib = require('./lib');
@@ -15,6 +15,13 @@ const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
 async function measureMe(port, bearer) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/me`, connections: CONNECTIONS, duration: SECONDS, headers: bearer });
   return Math.round(r.requests.average);
+}
+
+async function measureLogin(port, chain) {
+  const body = JSON.stringify({ email: chain.email, password: 'bench password 0123' });
+  const headers = { 'content-type': 'application/json', 'x-token-transport': 'body' };
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/login`, method: 'POST', connections: 4, duration: SECONDS, headers, body });
+  return Math.round(r.requests.average * 10) / 10;
 }
 
 async function measureRefresh(port, chains) {
@@ -32,11 +39,12 @@ async function main() {
   if (!profDir) servers.push(['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0 }), 3902]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
-  const results = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] } };
+  const results = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] }, login: { product: [], floor: [] } };
   for (let i = 0; i < rounds; i++) {
     for (const [name, , port] of servers) {
-      if (ONLY !== 'refresh') results.me[name].push(await measureMe(port, bearer));
-      if (ONLY !== 'me') results.refresh[name].push(await measureRefresh(port, chains));
+      if (!ONLY || ONLY === 'me') results.me[name].push(await measureMe(port, bearer));
+      if (!ONLY || ONLY === 'refresh') results.refresh[name].push(await measureRefresh(port, chains));
+      if (ONLY === 'login') results.login[name].push(await measureLogin(port, chains[1]));
     }
   }
   await Promise.all(servers.map(([, server]) => server.stop()));

@@ -7,6 +7,11 @@ const FIND_PUBLIC_USER: PreparedStatement = {
   text: 'SELECT id, email FROM users WHERE id = $1::uuid',
 };
 
+const FIND_CREDENTIALS: PreparedStatement = {
+  name: 'find_credentials',
+  text: 'SELECT id, password_hash AS "passwordHash" FROM users WHERE email = $1',
+};
+
 export interface PublicUser {
   id: string;
   email: string;
@@ -29,8 +34,10 @@ export class UsersService {
     }
   }
 
-  findCredentials(email: string): Promise<{ id: string; passwordHash: string } | null> {
-    return this.prisma.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
+  /** On every login: a prepared statement, like the other per-request lookups. */
+  async findCredentials(email: string): Promise<{ id: string; passwordHash: string } | null> {
+    const rows = await this.prisma.prepared<{ id: string; passwordHash: string }>(FIND_CREDENTIALS, [email]);
+    return rows[0] ?? null;
   }
 
   findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {

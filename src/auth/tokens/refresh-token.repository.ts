@@ -49,6 +49,21 @@ export interface SessionContext {
   requestId?: string | null;
 }
 
+/** A session with its first refresh token, on every login: a prepared statement. */
+const CREATE_SESSION: PreparedStatement = {
+  name: 'create_session',
+  text: `
+    WITH s AS (
+      INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
+      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4)
+      RETURNING id, user_id, absolute_expires_at
+    )
+    INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+    SELECT $5::uuid, $6, s.id, s.user_id, LEAST(now() + make_interval(secs => $7), s.absolute_expires_at)
+    FROM s
+    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`,
+};
+
 /** Retires a live token and inserts its successor; the hot path, so a prepared statement. */
 const ROTATE: PreparedStatement = {
   name: 'rotate_refresh_token',
@@ -87,18 +102,15 @@ export class RefreshTokenRepository {
     ttl: { idle: number; absolute: number },
     ctx: SessionContext,
   ): Promise<IssuedToken> {
-    const rows = await this.prisma.$queryRaw<IssuedToken[]>`
-      WITH s AS (
-        INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
-        VALUES (gen_random_uuid(), ${userId}::uuid, now() + make_interval(secs => ${ttl.absolute}),
-                ${ctx.userAgent}, ${ctx.ip})
-        RETURNING id, user_id, absolute_expires_at
-      )
-      INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
-      SELECT ${randomUUID()}::uuid, ${tokenHash}, s.id, s.user_id,
-             LEAST(now() + make_interval(secs => ${ttl.idle}), s.absolute_expires_at)
-      FROM s
-      RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`;
+    const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
+      userId,
+      ttl.absolute,
+      ctx.userAgent,
+      ctx.ip,
+      randomUUID(),
+      tokenHash,
+      ttl.idle,
+    ]);
     return rows[0];
   }
 
