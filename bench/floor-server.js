@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The floor: a bare Node `http` server that does exactly the product's work for refresh,
-// guarded request and login (same SQL statements, same Redis commands, same crypto, same
-// libraries: pg, ioredis, jsonwebtoken, argon2) with no Nest, no Prisma, no Fastify. The two
-// statements the product prepares (rotation, the guarded user lookup, login's lookup and
-// session) are prepared here too.
+// guarded request and login (the same SQL statements — the product's own texts, prepared as the
+// product prepares them — same Redis commands, same crypto, same libraries: pg, ioredis,
+// jsonwebtoken, argon2) with no Nest, no Prisma, no Fastify.
 // Also serves the naive design many tutorials use (/naive/refresh) for comparison.
 const argon2 = require('argon2');
 const { createHmac, createSecretKey, randomBytes, randomUUID } = require('node:crypto');
@@ -26,30 +25,9 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const hash = (token) => createHmac('sha256', hashKey).update(token).digest();
 const sign = (sub, sid) => jwt.sign({ sid }, jwtKey, { subject: sub, jwtid: randomUUID(), expiresIn: ACCESS_TTL, algorithm: 'HS256' });
 
-const ROTATE = `
-  WITH old AS (
-    UPDATE refresh_tokens rt SET revoked = true, revoked_at = now(), replaced_by = $3::uuid
-      FROM sessions s
-     WHERE rt.token_hash = $1 AND NOT rt.revoked AND rt.expires_at > now()
-       AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
-    RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
-  ), used AS (
-    UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
-  )
-  INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
-  SELECT $3::uuid, $2, old.session_id, old.user_id, LEAST(now() + make_interval(secs => $4), old.absolute_expires_at)
-  FROM old
-  RETURNING session_id, user_id, expires_at, (SELECT expires_at FROM old) AS retired_expires_at, now() AS rotated_at`;
-
-const CREATE_SESSION = `
-  WITH s AS (
-    INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
-    VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4)
-    RETURNING id, user_id, absolute_expires_at
-  )
-  INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
-  SELECT $5::uuid, $6, s.id, s.user_id, LEAST(now() + make_interval(secs => $7), s.absolute_expires_at) FROM s
-  RETURNING session_id, expires_at`;
+// The product's own statement texts, from the build (`npm run bench` builds first).
+const { CREATE_SESSION, ROTATE_REFRESH_TOKEN } = require('../dist/auth/tokens/token-statements');
+const { FIND_CREDENTIALS, FIND_PUBLIC_USER } = require('../dist/users/user-statements');
 
 let dummyHash;
 
@@ -59,11 +37,11 @@ async function refresh(body) {
   const h = hash(token);
   if (await redis.get(`bl:${h.toString('hex')}`)) return [401, { message: 'invalid' }];
   const successor = createHmac('sha256', successorKey).update(token).digest('base64url');
-  const { rows } = await pool.query({ name: 'rotate', text: ROTATE, values: [h, hash(successor), randomUUID(), IDLE_TTL] });
+  const { rows } = await pool.query({ ...ROTATE_REFRESH_TOKEN, values: [h, hash(successor), randomUUID(), IDLE_TTL] });
   if (!rows[0]) return [401, { message: 'invalid' }];
   const r = rows[0];
-  await redis.set(`bl:${h.toString('hex')}`, `r|${r.session_id}|${r.user_id}|${r.rotated_at.getTime()}`, 'PX', Math.max(1, r.retired_expires_at - Date.now()));
-  return [200, { accessToken: sign(r.user_id, r.session_id), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: successor }];
+  await redis.set(`bl:${h.toString('hex')}`, `r|${r.sessionId}|${r.userId}|${r.rotatedAt.getTime()}`, 'PX', Math.max(1, r.retiredExpiresAt - Date.now()));
+  return [200, { accessToken: sign(r.userId, r.sessionId), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: successor }];
 }
 
 async function me(authorization) {
@@ -76,19 +54,19 @@ async function me(authorization) {
   }
   if (!claims) return [401, { message: 'invalid' }];
   if (await redis.exists(`rs:${claims.sid}`)) return [401, { message: 'ended' }];
-  const { rows } = await pool.query({ name: 'me', text: 'SELECT id, email FROM users WHERE id = $1::uuid', values: [claims.sub] });
+  const { rows } = await pool.query({ ...FIND_PUBLIC_USER, values: [claims.sub] });
   return rows[0] ? [200, rows[0]] : [401, { message: 'gone' }];
 }
 
 async function login(body) {
   const email = String(body?.email ?? '').trim().toLowerCase();
   const password = String(body?.password ?? '').normalize('NFKC');
-  const { rows } = await pool.query({ name: 'credentials', text: 'SELECT id, password_hash FROM users WHERE email = $1', values: [email] });
-  const ok = await argon2.verify(rows[0]?.password_hash ?? dummyHash, password).catch(() => false);
+  const { rows } = await pool.query({ ...FIND_CREDENTIALS, values: [email] });
+  const ok = await argon2.verify(rows[0]?.passwordHash ?? dummyHash, password).catch(() => false);
   if (!ok || !rows[0]) return [401, { message: 'Invalid email or password' }];
   const token = randomBytes(32).toString('base64url');
-  const s = await pool.query({ name: 'create_session', text: CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL] });
-  return [200, { accessToken: sign(rows[0].id, s.rows[0].session_id), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
+  const s = await pool.query({ ...CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL] });
+  return [200, { accessToken: sign(rows[0].id, s.rows[0].sessionId), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
 }
 
 /** The tutorial design: tokens hashed with argon2, found by verifying the user's rows one by one. */

@@ -1,16 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
-import { PreparedStatement, PrismaService } from '../prisma/prisma.service';
-
-const FIND_PUBLIC_USER: PreparedStatement = {
-  name: 'find_public_user',
-  text: 'SELECT id, email FROM users WHERE id = $1::uuid',
-};
-
-const FIND_CREDENTIALS: PreparedStatement = {
-  name: 'find_credentials',
-  text: 'SELECT id, password_hash AS "passwordHash" FROM users WHERE email = $1',
-};
+import { PrismaService } from '../prisma/prisma.service';
+import { FIND_CREDENTIALS, FIND_PUBLIC_USER } from './user-statements';
 
 export interface PublicUser {
   id: string;
