@@ -47,7 +47,9 @@ async function createDatabaseIfMissing(databaseUrl) {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     if (rowCount === 0) {
       await admin.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`).catch((err) => {
-        if (err.code !== '42P04') throw err; // created meanwhile by another instance
+        // Created meanwhile by another instance: 42P04, or 23505 when both inserted the catalog
+        // row at the same moment.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
       return true;
     }

@@ -19,6 +19,10 @@ export const envSchema = Joi.object({
   PORT: Joi.number().port().default(3000),
   DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).required(),
   DATABASE_POOL_SIZE: Joi.number().integer().min(1).max(200).default(10),
+  // Named (per-connection) prepared statements on the hot paths. Off for a transaction pooler
+  // that does not track them (PgBouncer < 1.21, or max_prepared_statements = 0); unset, it
+  // follows Prisma's convention: `?pgbouncer=true` on DATABASE_URL turns it off.
+  DATABASE_PREPARED_STATEMENTS: Joi.boolean().optional(),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).required(),
   REDIS_KEY_PREFIX: Joi.string().max(64).default('auth:'),
   REDIS_MODE: Joi.string().valid('standalone', 'sentinel', 'cluster').default('standalone'),

@@ -14,6 +14,7 @@ export interface PreparedStatement {
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
   private readonly pool: Pool;
+  private readonly namedStatements: boolean;
 
   constructor(@Inject(databaseConfig.KEY) config: DatabaseConfig) {
     const pool = new Pool({
@@ -24,6 +25,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     });
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     this.pool = pool;
+    this.namedStatements = config.namedStatements;
   }
 
   async onModuleInit(): Promise<void> {
@@ -35,13 +37,17 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   }
 
   /**
-   * Runs a named prepared statement on the pool Prisma's adapter uses. Only for the statements
-   * of every request (rotation, the guarded user lookup): it skips Prisma's query interpreter
-   * and Postgres's parse/plan, a fifth of a guarded request's CPU (BENCHMARKS.md). Rows come as
-   * `pg` parses them (timestamptz → Date, uuid → string).
+   * Runs a statement of every request (rotation, login, the guarded user lookup) on the pool
+   * Prisma's adapter uses, skipping Prisma's query interpreter. Named, Postgres parses and plans
+   * it once per connection, a fifth of a guarded request's CPU (BENCHMARKS.md); but a named
+   * statement lives on one server connection, which a transaction pooler does not pin to us
+   * (`prepared statement "…" already exists`), so with `namedStatements` off it goes unnamed.
+   * Rows come as `pg` parses them (timestamptz → Date, uuid → string).
    */
   async prepared<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query({ name: statement.name, text: statement.text, values });
+    const result = this.namedStatements
+      ? await this.pool.query({ name: statement.name, text: statement.text, values })
+      : await this.pool.query(statement.text, values);
     return result.rows as T[];
   }
 }
