@@ -1,7 +1,7 @@
 import { TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
 import Redis from 'ioredis';
 import { TestRedisCluster, TestRedisSentinel } from '../support/redis-server';
-import { createTestApp, login, me, PASSWORD, refreshBody, registerAndLogin, TestApp } from '../support/test-app';
+import { createTestApp, login, me, PASSWORD, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
 
 /**
  * REDIS_MODE=cluster against a real three-master cluster: the keys of one user's tokens and
@@ -54,14 +54,17 @@ describe('Redis Cluster mode', () => {
   });
 });
 
-/** REDIS_MODE=sentinel: the app finds the master through a real Sentinel, never by its address. */
+/**
+ * REDIS_MODE=sentinel: a master, a replica and three real Sentinels (quorum 2). The app finds
+ * the master through them, never by its address, and follows a failover.
+ */
 describe('Redis Sentinel mode', () => {
   let sentinel: TestRedisSentinel;
   let t: TestApp;
   beforeAll(async () => {
-    sentinel = await TestRedisSentinel.start();
+    sentinel = await TestRedisSentinel.start('mymaster', { replica: true, sentinels: 3 });
     t = await createTestApp({
-      redis: { mode: 'sentinel', nodes: [{ host: '127.0.0.1', port: sentinel.sentinelPort }], sentinelMaster: 'mymaster', keyPrefix: 'sentinel:' },
+      redis: { mode: 'sentinel', nodes: sentinel.nodes, sentinelMaster: 'mymaster', keyPrefix: 'sentinel:' },
       auth: { reuseGrace: 0 },
     });
   }, 30000);
@@ -84,4 +87,68 @@ describe('Redis Sentinel mode', () => {
       master.disconnect();
     }
   });
+
+  it('follows a failover (master SIGKILLed under 16 refresh chains): 503 only meanwhile, no retired token accepted', async () => {
+    const chains = await Promise.all(Array.from({ length: 16 }, () => registerAndLogin(t)));
+    // Retired tokens, each of its own user: rotated ones (reuse, grace 0) and logged-out ones.
+    const retired: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = await registerAndLogin(t);
+      await refreshBody(t, s.refreshToken).expect(200);
+      retired.push(s.refreshToken);
+      const gone = await login(t, s.email);
+      await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: gone.refreshToken }).expect(204);
+      retired.push(gone.refreshToken);
+    }
+    const timeline: { sentAt: number; at: number; status: number }[] = [];
+    const replays = new Map<number, number>();
+    let stop = false;
+    const traffic = Promise.all(
+      chains.map(async (chain) => {
+        while (!stop) {
+          const sentAt = Date.now();
+          const res = await refreshBody(t, chain.refreshToken);
+          timeline.push({ sentAt, at: Date.now(), status: res.status });
+          if (res.status === 200) chain.refreshToken = res.body.refreshToken;
+          else await sleep(50);
+        }
+      }),
+    );
+    const attack = (async () => {
+      while (!stop) {
+        for (const token of retired) {
+          const res = await refreshBody(t, token);
+          replays.set(res.status, (replays.get(res.status) ?? 0) + 1);
+        }
+        await sleep(20);
+      }
+    })();
+    await sleep(800);
+    const killedAt = Date.now();
+    await sentinel.master.stop(); // SIGKILL
+    let recoveredAt = 0;
+    for (let i = 0; !recoveredAt; i++) {
+      if (i > 300) throw new Error('no 200 within 30 s of the failover');
+      const firstFailure = timeline.find((e) => e.at > killedAt && e.status !== 200);
+      // Requests sent before the first failure may still finish with 200: count only later ones.
+      recoveredAt = firstFailure ? (timeline.find((e) => e.sentAt > firstFailure.at && e.status === 200)?.at ?? 0) : 0;
+      await sleep(100);
+    }
+    await sleep(1000);
+    stop = true;
+    await Promise.all([traffic, attack]);
+
+    // The sentinels that did not lead the failover learn of it a moment later.
+    for (let i = 0; (await sentinel.masterPortSeenBy()) !== sentinel.replica!.port && i < 100; i++) await sleep(100);
+    expect(await sentinel.masterPortSeenBy()).toBe(sentinel.replica!.port);
+    expect([...new Set(timeline.map((e) => e.status))].sort()).toEqual([200, 503]);
+    expect([...replays.keys()].every((status) => status === 401 || status === 503)).toBe(true);
+    expect(replays.get(401)).toBeGreaterThan(0);
+    for (const chain of chains) await refreshBody(t, chain.refreshToken).expect(200);
+    await t.http().get('/health').expect(200);
+    console.log(
+      `Sentinel failover: refresh answered 200 again ${((recoveredAt - killedAt) / 1000).toFixed(1)} s after SIGKILL of the master; ` +
+        `replays ${JSON.stringify(Object.fromEntries(replays))}`,
+    );
+  }, 60_000);
 });

@@ -16,10 +16,13 @@ export async function freePort(): Promise<number> {
 /** A redis-server owned by one test, so it can be stopped without touching the shared one. */
 export class TestRedisServer {
   private process: ChildProcess | null = null;
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[] = [],
+  ) {}
 
-  static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await freePort());
+  static async start(extraArgs: string[] = []): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await freePort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -29,7 +32,7 @@ export class TestRedisServer {
   }
 
   async restart(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs], {
       stdio: 'ignore',
     });
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
@@ -119,41 +122,102 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A Redis master watched by one Sentinel (sentinel mode of RedisService), owned by one test. */
+/**
+ * A Redis master, optionally with a replica, watched by one or more Sentinels (sentinel mode of
+ * RedisService), owned by one test. With a replica and three sentinels (quorum 2) it fails
+ * over for real: SIGKILL the master and the sentinels promote the replica in a few seconds.
+ */
 export class TestRedisSentinel {
   private constructor(
     readonly master: TestRedisServer,
-    readonly sentinelPort: number,
-    private readonly sentinel: ChildProcess,
+    readonly replica: TestRedisServer | null,
+    readonly sentinelPorts: number[],
+    private readonly sentinels: ChildProcess[],
     private readonly dir: string,
+    readonly masterName: string,
   ) {}
 
-  static async start(masterName = 'mymaster'): Promise<TestRedisSentinel> {
+  static async start(masterName = 'mymaster', options: { replica?: boolean; sentinels?: number } = {}): Promise<TestRedisSentinel> {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const master = await TestRedisServer.start();
-    const sentinelPort = await freePort();
+    const replica = options.replica ? await TestRedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]) : null;
+    const count = options.sentinels ?? 1;
+    const quorum = Math.floor(count / 2) + 1;
     const dir = mkdtempSync(`${tmpdir()}/redis-sentinel-`);
-    writeFileSync(
-      `${dir}/sentinel.conf`,
-      [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`].join('\n'),
-    );
-    const sentinel = spawn('redis-server', [`${dir}/sentinel.conf`, '--sentinel'], { stdio: 'ignore' });
+    const sentinelPorts: number[] = [];
+    const sentinels: ChildProcess[] = [];
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      // Sentinel rewrites its own config file: one writable file each.
+      writeFileSync(
+        `${dir}/sentinel-${i}.conf`,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${quorum}`,
+          `sentinel down-after-milliseconds ${masterName} 1000`,
+          `sentinel failover-timeout ${masterName} 4000`,
+        ].join('\n'),
+      );
+      sentinels.push(spawn('redis-server', [`${dir}/sentinel-${i}.conf`, '--sentinel'], { stdio: 'ignore' }));
+      sentinelPorts.push(port);
+    }
+    const deployment = new TestRedisSentinel(master, replica, sentinelPorts, sentinels, dir, masterName);
+    for (const port of sentinelPorts) {
+      for (let i = 0; !(await deployment.masterPortSeenBy(port)); i++) {
+        if (i > 100) throw new Error('sentinel does not know the master');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    if (replica) {
+      // Failover needs every sentinel to know the replica, and the replica to be in sync.
+      const probe = new Redis(replica.port, '127.0.0.1');
+      for (let i = 0; !(await probe.info('replication')).includes('master_link_status:up'); i++) {
+        if (i > 200) throw new Error('replica did not sync');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      probe.disconnect();
+      for (const port of sentinelPorts) {
+        const sentinel = new Redis(port, '127.0.0.1');
+        for (let i = 0; ((await sentinel.call('SENTINEL', 'replicas', masterName)) as unknown[]).length === 0; i++) {
+          if (i > 200) throw new Error('sentinel does not know the replica');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        sentinel.disconnect();
+      }
+    }
+    return deployment;
+  }
+
+  /** The sentinels as RedisService's `nodes`. */
+  get nodes(): { host: string; port: number }[] {
+    return this.sentinelPorts.map((port) => ({ host: '127.0.0.1', port }));
+  }
+
+  /** The master's port as the given sentinel names it, or null. */
+  async masterPortSeenBy(sentinelPort = this.sentinelPorts[0]): Promise<number | null> {
     const probe = new Redis(sentinelPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     await probe.connect().catch(() => undefined);
-    for (let i = 0; !(await probe.call('SENTINEL', 'get-master-addr-by-name', masterName)); i++) {
-      if (i > 100) throw new Error('sentinel does not know the master');
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      const address = (await probe.call('SENTINEL', 'get-master-addr-by-name', this.masterName)) as string[] | null;
+      return address ? Number(address[1]) : null;
+    } finally {
+      probe.disconnect();
     }
-    probe.disconnect();
-    return new TestRedisSentinel(master, sentinelPort, sentinel, dir);
   }
 
   async stop(): Promise<void> {
-    const exited = once(this.sentinel, 'exit');
-    this.sentinel.kill('SIGKILL');
-    await exited;
+    await Promise.all(
+      this.sentinels.map((sentinel) => {
+        const exited = once(sentinel, 'exit');
+        sentinel.kill('SIGKILL');
+        return sentinel.exitCode === null ? exited : undefined;
+      }),
+    );
     await this.master.stop();
+    await this.replica?.stop();
     const { rmSync } = await import('node:fs');
     rmSync(this.dir, { recursive: true, force: true });
   }
