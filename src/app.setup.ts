@@ -4,12 +4,20 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { registerLingeringClose } from './common/lingering-close';
 import { appConfig, AppConfig } from './config/app.config';
 import { serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
 import { JsonLogger, PINO } from './logging/json-logger.service';
 
 export const JSON_BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Nest's application options for main.ts and the tests. `bodyParser: false`: Nest would add a
+ * form (x-www-form-urlencoded) parser, and an HTML form on any site can post that without a
+ * CORS preflight (login CSRF); the API reads JSON only (configureApp).
+ */
+export const NEST_APP_OPTIONS = { bufferLogs: true, bodyParser: false } as const;
 
 /**
  * The HTTP layer: Fastify (a guarded request costs a third of what it did on Express, see
@@ -56,9 +64,13 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
     maxAge: 600,
   });
   await fastifyApp.register(fastifyCookie);
+  const fastify = fastifyApp.getHttpAdapter().getInstance();
+  registerLingeringClose(fastify);
+  // JSON only: any other body (Fastify's built-in text/plain included) is a 415.
+  fastify.removeAllContentTypeParsers();
   // An empty body sent as JSON (clients that always set the header) is no body, as on Express;
   // anything else goes through Fastify's parser, which refuses `__proto__`/`constructor` keys.
-  const parseJson = fastifyApp.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastifyApp.useBodyParser<RawServerDefault>('application/json', { bodyLimit: JSON_BODY_LIMIT_BYTES }, (req, body, done) =>
     body.length === 0 ? done(null, undefined) : parseJson(req, body.toString('utf8'), done),
   );

@@ -4,15 +4,13 @@ import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from './logging/json-logger.service';
 import { AppModule } from './app.module';
-import { configureApp, createHttpAdapter } from './app.setup';
+import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from './app.setup';
 import { appConfig, AppConfig } from './config/app.config';
 import { enableGracefulShutdown } from './lifecycle/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   // Importing AppModule validated the environment, so the config factory reads checked values.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(appConfig()), {
-    bufferLogs: true, // start-up lines wait for the JSON logger
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(appConfig()), NEST_APP_OPTIONS);
   await configureApp(app);
   const { port, shutdownGraceMs } = app.get<AppConfig>(appConfig.KEY);
   // Every interface (Fastify alone would listen on localhost only), as Node's own default does.

@@ -29,13 +29,21 @@ describe('bad input', () => {
     expectErrorShape(res.body, status);
   });
 
-  it('answers a body type it does not read with 415 and plain text with 400, in the error shape', async () => {
-    const xml = await t.http().post('/auth/login').set('Content-Type', 'application/xml').send('<email>a@b.io</email>');
-    expect(xml.status).toBe(415);
-    expectErrorShape(xml.body, 415);
-    const text = await t.http().post('/auth/login').set('Content-Type', 'text/plain').send('email=a@b.io');
-    expect(text.status).toBe(400);
-    expectErrorShape(text.body, 400);
+  it('reads JSON only: any other body type (forms and plain text included, which need no CORS preflight) is a 415', async () => {
+    const bodies: [string, string][] = [
+      ['application/xml', '<email>a@b.io</email>'],
+      ['text/plain', 'email=a@b.io'],
+      ['application/x-www-form-urlencoded', `email=a%40b.io&password=${encodeURIComponent(PASSWORD)}`],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.io\r\n--x--'],
+    ];
+    for (const path of ['/auth/login', '/auth/register', '/auth/refresh', '/auth/logout', '/auth/password/forgot']) {
+      for (const [type, body] of bodies) {
+        const res = await t.http().post(path).set('Content-Type', type).send(body);
+        expect([path, type, res.status]).toEqual([path, type, 415]);
+        expectErrorShape(res.body, 415);
+        expect(res.headers['set-cookie']).toBeUndefined();
+      }
+    }
   });
 
   it('login with malformed or missing fields → 400, never 500', async () => {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
-import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
 import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
@@ -61,9 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logs = new CapturingLogger();
   builder.overrideProvider(LOG_DESTINATION).useValue(logs);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter({ ...appConfig(), ...options.app }), {
-    bufferLogs: true,
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter({ ...appConfig(), ...options.app }), NEST_APP_OPTIONS);
   try {
     await configureApp(app);
     await app.init();
