@@ -2,9 +2,10 @@ import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/c
 import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
-import { answerClientErrorAsJson } from './common/client-errors';
+import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerLingeringClose } from './common/lingering-close';
+import { StorableTextPipe } from './common/storable-text.pipe';
 import { appConfig, AppConfig } from './config/app.config';
 import { serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
@@ -32,6 +33,7 @@ export function createHttpAdapter(config: Pick<AppConfig, 'trustProxy'>): Fastif
     genReqId: requestIdOf,
     requestIdHeader: false, // genReqId validates the caller's X-Request-Id itself
     clientErrorHandler: answerClientErrorAsJson,
+    frameworkErrors: answerFrameworkErrorAsJson,
     // Graceful shutdown (src/lifecycle) drains connections before app.close().
     return503OnClosing: false,
   });
@@ -76,6 +78,7 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
+    new StorableTextPipe(),
     new ValidationPipe({
       whitelist: true,
       transform: true,

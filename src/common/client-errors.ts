@@ -1,4 +1,6 @@
 import type { Duplex } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+import { errorBody } from './http-exception.filter';
 import { endWithLinger } from './lingering-close';
 
 const RESPONSES: Record<string, [number, string, string]> = {
@@ -27,4 +29,14 @@ export function answerClientErrorAsJson(err: NodeJS.ErrnoException, socket: Dupl
     `HTTP/1.1 ${status} ${error}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: requests its router refuses before any route runs (a path
+ * parameter that is not valid percent-encoded UTF-8, one over the length limit). Fastify's own
+ * answer has an extra `code` field and quotes the path, which may carry a token.
+ */
+export function answerFrameworkErrorAsJson(error: { statusCode?: number }, _request: unknown, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply.code(status).header('Cache-Control', 'no-store').send(errorBody(status, 'Malformed request URL'));
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { createTestApp, registerAndLogin, Session, TestApp } from '../support/test-app';
+import { connect } from 'node:net';
+import { createTestApp, PASSWORD, registerAndLogin, Session, TestApp, uniqueEmail } from '../support/test-app';
 
 /**
  * Property-based fuzzing of every endpoint of the contract with random bodies, content types,
@@ -162,5 +163,67 @@ describe('fuzzing every endpoint', () => {
       }),
       { numRuns: Math.round(RUNS * 0.67) },
     );
+  });
+
+  it('refuses strings Postgres cannot store (NUL, lone surrogates) in every field of every endpoint: 400, or 401 for tokens', async () => {
+    const fresh = await registerAndLogin(t);
+    const token = 'A'.repeat(43);
+    /** Near-valid requests: a correct body for the endpoint, then one field poisoned. */
+    const templates: Array<{ method: 'post' | 'delete'; path: string; body?: Record<string, string>; bearer?: boolean; expected: number }> = [
+      { method: 'post', path: '/auth/register', body: { email: uniqueEmail(), password: PASSWORD }, expected: 400 },
+      { method: 'post', path: '/auth/login', body: { email: fresh.email, password: PASSWORD }, expected: 400 },
+      { method: 'post', path: '/auth/password/forgot', body: { email: fresh.email }, expected: 400 },
+      { method: 'post', path: '/auth/password/reset', body: { token, password: PASSWORD }, expected: 400 },
+      { method: 'post', path: '/auth/password/change', body: { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` }, bearer: true, expected: 400 },
+      // The contract answers every unusable refresh token with 401.
+      { method: 'post', path: '/auth/refresh', body: { refreshToken: fresh.refreshToken }, expected: 401 },
+      { method: 'post', path: '/auth/logout', body: { refreshToken: fresh.refreshToken }, expected: 401 },
+      { method: 'delete', path: `/auth/sessions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, bearer: true, expected: 400 },
+    ];
+    const unstorable = fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff\u0000', '\u0000\u0000', 'x\udc00');
+    const poisoned = fc
+      .tuple(fc.constantFrom(...templates), fc.nat(), fc.nat(), unstorable, fc.string({ unit: 'grapheme', maxLength: 5 }))
+      .map(([template, fieldPick, at, bad, noise]) => {
+        if (!template.body) {
+          const idStart = template.path.lastIndexOf('/') + 1;
+          const cut = idStart + (at % (template.path.length - idStart + 1));
+          // In a URL the same characters travel as UTF-8 bytes: NUL, and a surrogate's bytes (CESU-8).
+          const bytes = bad.replace(/[\s\S]/g, (c) => (c === '\u0000' ? '%00' : c === 'x' ? 'x' : `%ED%${(0xa0 + ((c.charCodeAt(0) >> 6) & 0x1f)).toString(16).toUpperCase()}%80`));
+          return { template, body: undefined, path: template.path.slice(0, cut) + bytes + encodeURIComponent(noise) + template.path.slice(cut) };
+        }
+        const fields = Object.keys(template.body);
+        const field = fields[fieldPick % fields.length];
+        const value = template.body[field];
+        const cut = at % (value.length + 1);
+        return { template, path: template.path, body: { ...template.body, [field]: value.slice(0, cut) + bad + noise + value.slice(cut) } };
+      });
+    // The session route with a poisoned id in its path.
+    templates.push({ method: 'delete', path: '/auth/sessions/x', bearer: true, expected: 400 });
+    await fc.assert(
+      fc.asyncProperty(poisoned, async ({ template, path, body }) => {
+        let req = t.http()[template.method](path).set('X-Token-Transport', 'body');
+        if (template.bearer) req = req.set('Authorization', `Bearer ${fresh.accessToken}`);
+        const res = await (body ? req.send(body) : req);
+        expect([template.path, res.status]).toEqual([template.path, template.expected]);
+        expectSafeResponse(res);
+      }),
+      { numRuns: RUNS },
+    );
+    // Nothing went through: the password and the session are as they were.
+    await t.http().post('/auth/login').send({ email: fresh.email, password: PASSWORD }).expect(200);
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${fresh.accessToken}`).expect(200);
+  });
+
+  it('stores any User-Agent a client can send, and Node refuses a NUL in a header before any route', async () => {
+    const latin1 = await t.http().post('/auth/login').set('User-Agent', 'Agent \u00e9\u00ff\u0080 1.0').send({ email: session.email, password: PASSWORD });
+    expect([200, 401]).toContain(latin1.status);
+    const server = t.app.getHttpServer();
+    if (!server.address()) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const socket = connect(server.address().port, '127.0.0.1');
+    socket.end(`GET /auth/me HTTP/1.1\r\nHost: x\r\nUser-Agent: a\u0000b\r\n\r\n`, 'latin1');
+    let raw = '';
+    for await (const chunk of socket.setEncoding('latin1')) raw += chunk;
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ statusCode: 400 });
   });
 });
