@@ -213,3 +213,36 @@ describe('throttling', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('throttling rules shared by other routes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      app: { trustProxy: true },
+      throttle: { loginFailuresPerAccount: 3, loginFailuresPerIp: 100, loginWindow: 60, forgotPerEmail: 100, forgotPerIp: 3, forgotWindow: 60 },
+    });
+  });
+  afterAll(() => t.close());
+  const ip = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+
+  it('counts a wrong current password on /auth/password/change as a failed login of the account', async () => {
+    const s = await registerAndLogin(t);
+    const client = ip();
+    for (let i = 0; i < 3; i++) {
+      await t.http().post('/auth/password/change').set('X-Forwarded-For', client).set('Authorization', `Bearer ${s.accessToken}`)
+        .send({ currentPassword: 'not the password', newPassword: `${PASSWORD} new` }).expect(400);
+    }
+    await t.http().post('/auth/login').set('X-Forwarded-For', client).send({ email: s.email, password: PASSWORD }).expect(429);
+    await t.http().post('/auth/password/change').set('X-Forwarded-For', client).set('Authorization', `Bearer ${s.accessToken}`)
+      .send({ currentPassword: PASSWORD, newPassword: `${PASSWORD} new` }).expect(429);
+  });
+
+  it('limits reset requests per client address (FORGOT_MAX_PER_IP) across emails', async () => {
+    const client = ip();
+    for (let i = 0; i < 3; i++) await t.http().post('/auth/password/forgot').set('X-Forwarded-For', client).send({ email: uniqueEmail() }).expect(202);
+    const limited = await t.http().post('/auth/password/forgot').set('X-Forwarded-For', client).send({ email: uniqueEmail() }).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await t.http().post('/auth/password/forgot').set('X-Forwarded-For', ip()).send({ email: uniqueEmail() }).expect(202);
+  });
+});
+
