@@ -157,27 +157,32 @@ describe('browser SPA (Chromium, cookie transport)', () => {
     const evilServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<h1>evil</h1>'));
     evilServer.listen(0, 'localhost');
     await once(evilServer, 'listening');
-    const evilOrigin = `http://localhost:${(evilServer.address() as { port: number }).port}`;
-    const evil = await context.newPage();
-    await evil.goto(`${evilOrigin}/`);
-    const result = await evil.evaluate(async (url) => {
-      try {
-        const res = await fetch(`${url}/auth/refresh`, { method: 'POST', credentials: 'include' });
-        return { read: await res.text() };
-      } catch (err) {
-        return { blocked: String(err) };
-      }
-    }, apiUrl);
-    expect(result).toEqual({ blocked: expect.stringContaining('TypeError') }); // CORS hides the answer
-    // The API's access log: the browser did send the cookie, and the answer was 403.
-    const record = await waitFor(() =>
-      api.output.map((l) => JSON.parse(l)).find((r) => r.req?.path === '/auth/refresh' && r.req.headers.origin === evilOrigin),
-    );
-    expect(record.res.statusCode).toBe(403);
-    expect(record.req.headers.cookie).toBe('[redacted]'); // present (and redacted)
-    expect(record.res.headers['set-cookie']).toBeUndefined();
-    evilServer.close();
-    await context.close();
+    // A failing assertion must still close the server, or its open handle keeps jest running.
+    try {
+      const evilOrigin = `http://localhost:${(evilServer.address() as { port: number }).port}`;
+      const evil = await context.newPage();
+      await evil.goto(`${evilOrigin}/`);
+      const result = await evil.evaluate(async (url) => {
+        try {
+          const res = await fetch(`${url}/auth/refresh`, { method: 'POST', credentials: 'include' });
+          return { read: await res.text() };
+        } catch (err) {
+          return { blocked: String(err) };
+        }
+      }, apiUrl);
+      expect(result).toEqual({ blocked: expect.stringContaining('TypeError') }); // CORS hides the answer
+      // The API's access log: the browser did send the cookie, and the answer was 403.
+      const record = await waitFor(() =>
+        api.output.map((l) => JSON.parse(l)).find((r) => r.req?.path === '/auth/refresh' && r.req.headers.origin === evilOrigin),
+      );
+      expect(record.res.statusCode).toBe(403);
+      expect(record.req.headers.cookie).toBe('[redacted]'); // present (and redacted)
+      expect(record.res.headers['set-cookie']).toBeUndefined();
+    } finally {
+      evilServer.closeAllConnections();
+      evilServer.close();
+      await context.close();
+    }
   });
 
   it('6. after reuse is detected elsewhere, the SPA is signed out at its next request', async () => {
