@@ -52,6 +52,7 @@ function table(results) {
       row('guarded GET /auth/me, 16 connections', core.guarded),
       row('login (argon2id), 4 connections', core.login),
       '',
+      `Unnamed statements (DATABASE_PREPARED_STATEMENTS=false, for transaction poolers) vs named, refresh at 16 connections, same build and run: ${core.unnamedStatements.product.rps} vs ${core.unnamedStatements.floor.rps} req/s, **${core.unnamedStatements.throughputRatio}×** throughput, p99 ${core.unnamedStatements.product.p99} vs ${core.unnamedStatements.floor.p99} ms (**${core.unnamedStatements.p99Ratio}×**).`,
       `Login timing parity (product): unknown email p50 ${core.loginParity.unknownEmail.p50} ms vs wrong password p50 ${core.loginParity.wrongPassword.p50} ms: **${core.loginParity.p50Ratio}×** (req/s ratio ${core.loginParity.rpsRatio}).`,
       `Scale (product, 16 connections): ${core.rowsAtStart.toLocaleString('en')} rows p50/p99 ${core.scale.rows10k.p50}/${core.scale.rows10k.p99} ms → ${core.rowsAtScale.toLocaleString('en')} rows ${core.scale.rows1M.p50}/${core.scale.rows1M.p99} ms: growth p50 **${core.scale.p50Growth}×**, p99 **${core.scale.p99Growth}×**.`,
       `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,

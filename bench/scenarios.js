@@ -12,6 +12,8 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(
 const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 1_000_000);
 const API_PORT = 3911;
 const FLOOR_PORT = 3912;
+// The product with DATABASE_PREPARED_STATEMENTS=false (the transaction-pooler setting).
+const UNNAMED_PORT = 3913;
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' };
@@ -30,11 +32,11 @@ async function cannon(port, opts) {
  * the means: a neighbour's load on this machine comes and goes over seconds, so each side gets
  * an early and a late turn.
  */
-async function sideBySide(measure) {
+async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }) {
   const runs = { product: [], floor: [] };
   for (let i = 0; i < 2; i++) {
-    runs.product.push(await measure(API_PORT));
-    runs.floor.push(await measure(FLOOR_PORT));
+    runs.product.push(await measure(ports.product));
+    runs.floor.push(await measure(ports.floor));
   }
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
@@ -168,6 +170,7 @@ async function main() {
   const url = await freshDatabase(dbName);
   const api = await startApi({ databaseUrl: url, port: API_PORT, cpus: 0, env: ENV });
   const floor = await startFloor({ databaseUrl: url, port: FLOOR_PORT, cpus: 0, env: ENV });
+  const unnamed = await startApi({ databaseUrl: url, port: UNNAMED_PORT, cpus: 0, env: { ...ENV, DATABASE_PREPARED_STATEMENTS: 'false' } });
   const results = {};
   try {
     const chains = await seedChains(API_PORT, Math.max(...CONNECTIONS), PASSWORD);
@@ -175,6 +178,11 @@ async function main() {
     // refreshed by either. 10k rows in the table first, as a realistic small deployment.
     results.rowsAtStart = await seedRows(url, 10_000);
     results.refresh = await refreshScenario(chains);
+    // What ?pgbouncer=true costs: the same build with unnamed statements ("product" below)
+    // against named ones ("floor" below), alternating, 16 connections straight to Postgres.
+    const sixteen = chains.slice(0, 16);
+    await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(2));
+    results.unnamedStatements = await sideBySide((port) => refreshLoad(port, sixteen, deadlineIn(SECONDS)), { product: UNNAMED_PORT, floor: API_PORT });
 
     const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
     const fresh = await request(API_PORT, 'POST', '/auth/refresh', { refreshToken: chains[0].refreshToken }, { 'x-token-transport': 'body' });
@@ -204,6 +212,7 @@ async function main() {
   } finally {
     await api.stop();
     await floor.stop();
+    await unnamed.stop();
     await dropDatabase(dbName);
   }
   return results;

@@ -23,6 +23,8 @@ describe('bench scripts', () => {
       expect(r.refresh[c].floor.requests).toBeGreaterThan(0);
       expect(r.refresh[c].product.errors).toBe(0);
     }
+    expect(r.unnamedStatements.product.requests).toBeGreaterThan(0); // DATABASE_PREPARED_STATEMENTS=false
+    expect(r.unnamedStatements.product.errors).toBe(0);
     expect(r.guarded.product.non2xx).toBe(0);
     expect(r.guarded.floor.non2xx).toBe(0);
     expect(r.login.product.rps).toBeGreaterThan(0);
