@@ -48,7 +48,7 @@ async function seedRows(databaseUrl, rows) {
 async function main() {
   const dbName = `auth_bench_cleanup_${process.pid}`;
   const databaseUrl = await freshDatabase(dbName);
-  const env = { REDIS_KEY_PREFIX: `bench-cleanup:${process.pid}:`, LOGIN_MAX_FAILURES_PER_IP: '1000000' };
+  const env = { REDIS_KEY_PREFIX: `bench-cleanup:${process.pid}:`, LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
   const api = await startApi({ databaseUrl, port: PORT, cpus: 0, env });
   try {
     const chains = await seedChains(PORT, CLIENTS);

@@ -16,7 +16,7 @@ const FLOOR_PORT = 3912;
 const UNNAMED_PORT = 3913;
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
-const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' };
+const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
 
 const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 1000);
 const ratio = (a, b) => round(a / b);

@@ -32,9 +32,9 @@ export class AuthController {
 
   @Post('register')
   @ApiResponse({ status: 201, type: UserDto })
-  @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered' })
-  register(@Body() dto: RegisterDto): Promise<PublicUser> {
-    return this.auth.register(dto.email, dto.password);
+  @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered', 429: 'Too many registrations from this address (Retry-After)' })
+  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<PublicUser> {
+    return this.auth.register(dto.email, dto.password, sessionContext(req));
   }
 
   @Post('login')
@@ -69,12 +69,15 @@ export class AuthController {
   @ApiCookieAuth('refresh-cookie')
   @ApiBody({ type: RefreshTokenBodyDto, required: false })
   @ApiResponse({ status: 204, description: 'The session ends: its refresh and access tokens stop working; the cookie is cleared' })
-  @ApiErrors({ 401: 'Unknown refresh token', 403: 'Cookie request from an Origin not in ALLOWED_ORIGINS' })
+  @ApiErrors({
+    401: 'Unknown refresh token, or a rotated one past the grace window (reuse: the user’s sessions end, as on refresh)',
+    403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
+  })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = this.transport.read(req);
     // The browser forgets the cookie even when the token turns out to be unusable.
     this.transport.clear(res);
-    await this.auth.logout(token);
+    await this.auth.logout(token, sessionContext(req));
   }
 
   @Post('logout-all')
@@ -100,7 +103,7 @@ export class AuthController {
   @Post('password/forgot')
   @HttpCode(202)
   @ApiResponse({ status: 202, type: AcceptedDto, description: 'Always, whether or not the email has an account' })
-  @ApiErrors({ 400: 'Invalid email', 429: 'Too many reset requests (Retry-After)' })
+  @ApiErrors({ 400: 'Invalid email', 429: 'Too many reset requests from this address (Retry-After)' })
   async forgotPassword(@Body() dto: ForgotPasswordDto, @Req() req: Request): Promise<AcceptedDto> {
     await this.passwords.requestReset(dto.email, sessionContext(req));
     return { message: 'If the address has an account, a reset link is on its way' };

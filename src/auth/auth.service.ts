@@ -24,7 +24,8 @@ export class AuthService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async register(email: string, password: string): Promise<PublicUser> {
+  async register(email: string, password: string, ctx: SessionContext): Promise<PublicUser> {
+    await this.throttle.consumeRegister(ctx.ip);
     const problem = passwordProblem(password, email);
     if (problem) throw new BadRequestException(problem);
     return this.users.create(email, await this.passwords.hash(password));
@@ -36,23 +37,23 @@ export class AuthService {
   }
 
   private async verifyAndStartSession(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
-    await this.throttle.assertLoginAllowed(email, ctx.ip);
+    const attempt = await this.throttle.beginPasswordAttempt(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
-      await this.throttle.recordLoginFailure(email, ctx.ip);
+      await attempt.failed();
       this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await this.throttle.recordLoginSuccess(email);
+    await attempt.succeeded();
     return this.rotation.startSession(user.id, ctx);
   }
 
   /**
-   * Ends the session the refresh token belongs to, whether the token is the live one or an
-   * older one from a stale tab. Repeating it is harmless (markers are rewritten).
+   * Ends the session the refresh token belongs to (the live token, or one a stale tab rotated
+   * inside the grace window). Repeating it is harmless (markers are rewritten).
    */
-  async logout(refreshToken: unknown): Promise<void> {
-    const owner = await this.rotation.sessionOf(refreshToken);
+  async logout(refreshToken: unknown, ctx: SessionContext): Promise<void> {
+    const owner = await this.rotation.sessionToEnd(refreshToken, ctx);
     if (!owner) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     await this.revocation.endSession(owner.userId, owner.sessionId, 'logout');
   }

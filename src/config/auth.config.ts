@@ -24,9 +24,13 @@ export const throttleConfig = registerAs('throttle', () => ({
   loginFailuresPerAccount: Number(process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT),
   loginFailuresPerIp: Number(process.env.LOGIN_MAX_FAILURES_PER_IP),
   loginWindow: Number(process.env.LOGIN_FAILURE_WINDOW),
+  /** Wait before each password check of an account with too many failures from all addresses. */
+  loginSlowdownMs: Number(process.env.LOGIN_SLOWDOWN_MS),
   forgotPerEmail: Number(process.env.FORGOT_MAX_PER_EMAIL),
   forgotPerIp: Number(process.env.FORGOT_MAX_PER_IP),
   forgotWindow: Number(process.env.FORGOT_WINDOW),
+  registerPerIp: Number(process.env.REGISTER_MAX_PER_IP),
+  registerWindow: Number(process.env.REGISTER_WINDOW),
 }));
 
 export type ThrottleConfig = ReturnType<typeof throttleConfig>;

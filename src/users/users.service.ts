@@ -35,10 +35,6 @@ export class UsersService {
     return this.prisma.user.findUnique({ where: { id }, select: { email: true, passwordHash: true } });
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.prisma.user.update({ where: { id }, data: { passwordHash } });
-  }
-
   /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
   async findById(id: string): Promise<PublicUser | null> {
     const rows = await this.prisma.prepared<PublicUser>(FIND_PUBLIC_USER, [id]);

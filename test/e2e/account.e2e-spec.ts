@@ -107,6 +107,16 @@ describe('password reset and change, sessions', () => {
     await t.http().post('/auth/password/change').send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(401);
   });
 
+  it('change retires reset links mailed before it: the link cannot undo the change', async () => {
+    const s = await registerAndLogin(t);
+    const token = await mailedToken(s.email);
+    await t.http().post('/auth/password/change').set({ Authorization: `Bearer ${s.accessToken}` })
+      .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+    const res = await t.http().post('/auth/password/reset').send({ token, password: 'the attacker chose this 99' }).expect(400);
+    expect(res.body.message).toMatch(/invalid, used or expired/);
+    await t.http().post('/auth/login').send({ email: s.email, password: NEW_PASSWORD }).expect(200);
+  });
+
   it('lists live sessions with the current one marked, and ends one by id', async () => {
     const s = await registerAndLogin(t);
     const phone = await t.http().post('/auth/login').set({ 'X-Token-Transport': 'body', 'User-Agent': 'phone/1' }).send({ email: s.email, password: PASSWORD }).expect(200);
@@ -174,43 +184,89 @@ describe('expired reset token', () => {
 });
 
 describe('throttling', () => {
+  let smtp: SmtpSink;
   let t: TestApp;
   beforeAll(async () => {
+    smtp = await SmtpSink.start();
     t = await createTestApp({
       app: { trustProxy: true },
-      throttle: { loginFailuresPerAccount: 3, loginFailuresPerIp: 5, loginWindow: 2, forgotPerEmail: 2, forgotPerIp: 50, forgotWindow: 60 },
+      mail: { smtpUrl: smtp.url },
+      throttle: {
+        loginFailuresPerAccount: 3, loginFailuresPerIp: 5, loginWindow: 2, loginSlowdownMs: 300,
+        forgotPerEmail: 2, forgotPerIp: 50, forgotWindow: 60, registerPerIp: 3, registerWindow: 60,
+      },
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
   const fromIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+  const loginFrom = (ip: string, email: string, password: string) => t.http().post('/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+  /** Each from its own address: this app allows three registrations per address. */
+  const registerUser = async (email = uniqueEmail()) =>
+    (await t.http().post('/auth/register').set('X-Forwarded-For', fromIp()).send({ email, password: PASSWORD }).expect(201)).body as { email: string };
 
-  it('locks an account after the configured failures with 429 and Retry-After, and the lock decays', async () => {
-    const user = await register(t);
-    for (let i = 0; i < 3; i++) {
-      await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: 'wrong password 1' }).expect(401);
-    }
-    const locked = await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: PASSWORD }).expect(429);
+  it('stops guesses at an account from one address with 429 and Retry-After, and the lock decays', async () => {
+    const user = await registerUser();
+    const attacker = fromIp();
+    for (let i = 0; i < 3; i++) await loginFrom(attacker, user.email, 'wrong password 1').expect(401);
+    const locked = await loginFrom(attacker, user.email, PASSWORD).expect(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(locked.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
     await sleep(Number(locked.headers['retry-after']) * 1000 + 200);
-    await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: user.email, password: PASSWORD }).expect(200);
+    await loginFrom(attacker, user.email, PASSWORD).expect(200);
   });
 
-  it('limits failures per client address across accounts', async () => {
-    const ip = fromIp();
-    for (let i = 0; i < 5; i++) {
-      await t.http().post('/auth/login').set('X-Forwarded-For', ip).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(401);
+  it("cannot lock the owner out: after a burst from elsewhere the owner's password still works, only slowed down", async () => {
+    const user = await registerUser();
+    for (const attacker of [fromIp(), fromIp()]) {
+      for (let i = 0; i < 3; i++) await loginFrom(attacker, user.email, 'wrong password 1').expect(401);
+      await loginFrom(attacker, user.email, 'wrong password 1').expect(429);
     }
-    await t.http().post('/auth/login').set('X-Forwarded-For', ip).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(429);
-    await t.http().post('/auth/login').set('X-Forwarded-For', fromIp()).send({ email: uniqueEmail(), password: 'wrong password 1' }).expect(401);
+    const started = Date.now();
+    await loginFrom(fromIp(), user.email, PASSWORD).expect(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // the account-wide slowdown, not a lock
   });
 
-  it('limits reset requests per email', async () => {
-    const email = uniqueEmail();
-    await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(202);
-    await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(202);
-    const res = await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  it('takes the point before the password check: 12 parallel wrong guesses from one address get 3 × 401 and 9 × 429', async () => {
+    const user = await registerUser();
+    const attacker = fromIp();
+    const statuses = (await Promise.all(Array.from({ length: 12 }, () => loginFrom(attacker, user.email, 'wrong password 1')))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+  });
+
+  it('takes the per-address point before the check too: 12 parallel guesses at 12 accounts get 5 × 401 and 7 × 429', async () => {
+    const attacker = fromIp();
+    const statuses = (await Promise.all(Array.from({ length: 12 }, () => loginFrom(attacker, uniqueEmail(), 'wrong password 1')))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    await loginFrom(fromIp(), uniqueEmail(), 'wrong password 1').expect(401);
+  });
+
+  it('gives the point back on success: correct logins never use up the limits', async () => {
+    const user = await registerUser();
+    const client = fromIp();
+    for (let i = 0; i < 8; i++) await loginFrom(client, user.email, PASSWORD).expect(200);
+  });
+
+  it('over the per-email reset limit answers the same 202 and sends no mail, so a stranger cannot block the owner', async () => {
+    const email = (await registerUser()).email;
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push((await t.http().post('/auth/password/forgot').set('X-Forwarded-For', fromIp()).send({ email }).expect(202)).body);
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    await sleep(500);
+    expect(smtp.messages.filter((m) => JSON.stringify(m.to).includes(email))).toHaveLength(2);
+  });
+
+  it('limits registrations per client address (existing emails included: no unlimited oracle)', async () => {
+    const taken = await registerUser();
+    const client = fromIp();
+    for (let i = 0; i < 3; i++) await t.http().post('/auth/register').set('X-Forwarded-For', client).send({ email: taken.email, password: PASSWORD }).expect(409);
+    const limited = await t.http().post('/auth/register').set('X-Forwarded-For', client).send({ email: uniqueEmail(), password: PASSWORD }).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await t.http().post('/auth/register').set('X-Forwarded-For', fromIp()).send({ email: uniqueEmail(), password: PASSWORD }).expect(201);
   });
 });
 

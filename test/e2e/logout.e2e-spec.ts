@@ -1,4 +1,4 @@
-import { createTestApp, login, me, refreshBody, registerAndLogin, TestApp } from '../support/test-app';
+import { createTestApp, login, me, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
 
 describe('logout and logout-all', () => {
   let t: TestApp;
@@ -25,7 +25,7 @@ describe('logout and logout-all', () => {
     await me(t, res.body.accessToken).expect(401);
   });
 
-  it('logout with a token of a stale tab (already rotated) ends the session without tripping reuse', async () => {
+  it('logout with a token of a stale tab (rotated inside the grace window) ends the session without tripping reuse', async () => {
     const s = await registerAndLogin(t);
     const other = await login(t, s.email);
     const rotated = await refreshBody(t, s.refreshToken).expect(200);
@@ -58,3 +58,26 @@ describe('logout and logout-all', () => {
     await t.http().post('/auth/logout-all').set('Authorization', 'Bearer nope').expect(401);
   });
 });
+
+describe('logout with a rotated token past the grace window', () => {
+  it('is reuse, as on refresh: every session of the user ends, one security event, 401', async () => {
+    const t = await createTestApp({ auth: { reuseGrace: 1, reuseRevokes: 'user' } });
+    try {
+      const owner = await registerAndLogin(t);
+      const laptop = await login(t, owner.email);
+      const rotated = await refreshBody(t, owner.refreshToken).expect(200); // the owner's phone moves on
+      await sleep(1300);
+      const before = t.logs.lines.length;
+      // A thief with the old copy tries to sign the owner out quietly.
+      await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: owner.refreshToken }).expect(401);
+      expect(t.logs.lines.slice(before).filter((l) => l.includes('refresh_token_reuse_detected'))).toHaveLength(1);
+      for (const pair of [rotated.body, laptop]) {
+        await refreshBody(t, pair.refreshToken).expect(401);
+        await me(t, pair.accessToken).expect(401);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+

@@ -43,4 +43,16 @@ export class PasswordResetRepository {
       RETURNING u.id`;
     return rows[0]?.id ?? null;
   }
+
+  /**
+   * Sets a signed-in user's new password and retires every unused reset link in the same
+   * statement: a link mailed before the change must not undo it.
+   */
+  async setPasswordRetiringResets(userId: string, passwordHash: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      WITH retired AS (
+        UPDATE password_resets SET used_at = now() WHERE user_id = ${userId}::uuid AND used_at IS NULL
+      )
+      UPDATE users SET password_hash = ${passwordHash}, updated_at = now() WHERE id = ${userId}::uuid`;
+  }
 }

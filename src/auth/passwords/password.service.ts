@@ -39,7 +39,7 @@ export class PasswordService {
    * the response, so neither body nor timing tells whether the email has an account.
    */
   async requestReset(email: string, ctx: SessionContext): Promise<void> {
-    await this.throttle.consumeForgot(email, ctx.ip);
+    if (!(await this.throttle.consumeForgot(email, ctx.ip))) return; // same answer, no mail
     void this.issueReset(email, ctx).catch((err: Error) => this.logger.error(`Password reset request failed: ${err.message}`));
   }
 
@@ -84,14 +84,15 @@ export class PasswordService {
     const user = await this.users.findCredentialsById(userId);
     if (!user) throw new BadRequestException('Account no longer exists');
     // Guessing the current password through a stolen access token counts as failed logins.
-    await this.throttle.assertLoginAllowed(user.email, ctx.ip);
+    const attempt = await this.throttle.beginPasswordAttempt(user.email, ctx.ip);
     if (!(await this.passwords.verify(user.passwordHash, current))) {
-      await this.throttle.recordLoginFailure(user.email, ctx.ip);
+      await attempt.failed();
       throw new BadRequestException('Current password is incorrect');
     }
+    await attempt.succeeded();
     const problem = passwordProblem(next, user.email);
     if (problem) throw new BadRequestException(problem);
-    await this.users.updatePasswordHash(userId, await this.passwords.hash(next));
+    await this.resets.setPasswordRetiringResets(userId, await this.passwords.hash(next));
     await this.revocation.endAllSessions(userId, 'password_change', sessionId);
   }
 }

@@ -1,69 +1,113 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsException } from '../../common/too-many-requests.exception';
 import { throttleConfig, ThrottleConfig } from '../../config/auth.config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RedisService } from '../../redis/redis.service';
 
+/** A password check that has taken its throttle points; settle it with its outcome. */
+export interface PasswordAttempt {
+  succeeded(): Promise<void>;
+  failed(): Promise<void>;
+}
+
 /**
  * Brute-force limits in Redis (rate-limiter-flexible), shared by every instance. Counters
- * live in fixed windows and expire with them, so a lock-out always ends by itself.
- * Redis unreachable → the check throws and the request gets 503: fail closed.
+ * live in fixed windows and expire with them. Redis unreachable → the check throws and the
+ * request gets 503: fail closed.
+ *
+ * Password guesses: a point is taken atomically *before* the (slow) verification, so parallel
+ * requests cannot all pass a read-then-count check, and given back when the password is right.
+ * The hard limits (429) are per account and client address, and per client address; across
+ * all addresses an account is only slowed down, so nobody can lock its owner out.
  */
 @Injectable()
 export class AuthThrottleService {
+  private readonly loginByAccountAndClient: RateLimiterRedis;
+  private readonly loginByClient: RateLimiterRedis;
   private readonly loginByAccount: RateLimiterRedis;
-  private readonly loginByIp: RateLimiterRedis;
   private readonly forgotByEmail: RateLimiterRedis;
-  private readonly forgotByIp: RateLimiterRedis;
+  private readonly forgotByClient: RateLimiterRedis;
+  private readonly registerByClient: RateLimiterRedis;
 
   constructor(
     redis: RedisService,
     private readonly metrics: MetricsService,
-    @Inject(throttleConfig.KEY) config: ThrottleConfig,
+    @Inject(throttleConfig.KEY) private readonly config: ThrottleConfig,
   ) {
     const limiter = (keyPrefix: string, points: number, duration: number) =>
       new RateLimiterRedis({ storeClient: redis.client, keyPrefix, points, duration, insuranceLimiter: undefined });
+    this.loginByAccountAndClient = limiter('rl:login:account-client', config.loginFailuresPerAccount, config.loginWindow);
+    this.loginByClient = limiter('rl:login:ip', config.loginFailuresPerIp, config.loginWindow);
     this.loginByAccount = limiter('rl:login:account', config.loginFailuresPerAccount, config.loginWindow);
-    this.loginByIp = limiter('rl:login:ip', config.loginFailuresPerIp, config.loginWindow);
     this.forgotByEmail = limiter('rl:forgot:email', config.forgotPerEmail, config.forgotWindow);
-    this.forgotByIp = limiter('rl:forgot:ip', config.forgotPerIp, config.forgotWindow);
+    this.forgotByClient = limiter('rl:forgot:ip', config.forgotPerIp, config.forgotWindow);
+    this.registerByClient = limiter('rl:register:ip', config.registerPerIp, config.registerWindow);
   }
 
-  /** Refuses a login attempt while the account or the address has used up its failures. */
-  async assertLoginAllowed(email: string, ip: string | null): Promise<void> {
-    const [account, address] = await Promise.all([this.loginByAccount.get(email), this.loginByIp.get(ip ?? 'unknown')]);
-    const blocked = [account, address].filter(
-      (r, i): r is RateLimiterRes => !!r && r.consumedPoints >= [this.loginByAccount, this.loginByIp][i].points,
-    );
-    if (blocked.length) {
-      this.metrics.throttled.inc({ limit: 'login' });
-      throw new TooManyRequestsException(retryAfter(blocked));
-    }
-  }
-
-  async recordLoginFailure(email: string, ip: string | null): Promise<void> {
-    await Promise.all([
-      this.loginByAccount.penalty(email, 1),
-      this.loginByIp.penalty(ip ?? 'unknown', 1),
+  /**
+   * Takes the points of one password guess for `email` from `ip` (429 when either hard limit is
+   * used up), then waits LOGIN_SLOWDOWN_MS if the account has had too many failures from
+   * anywhere. Used by login and by the current-password check of a password change.
+   */
+  async beginPasswordAttempt(email: string, ip: string | null): Promise<PasswordAttempt> {
+    const client = ip ?? 'unknown';
+    const accountAndClient = `${email}|${client}`;
+    await this.consumeAll('login', [
+      [this.loginByAccountAndClient, accountAndClient],
+      [this.loginByClient, client],
     ]);
-  }
-
-  async recordLoginSuccess(email: string): Promise<void> {
-    await this.loginByAccount.delete(email);
-  }
-
-  /** Counts a reset request; the one over the limit gets 429. */
-  async consumeForgot(email: string, ip: string | null): Promise<void> {
-    try {
-      await Promise.all([this.forgotByEmail.consume(email), this.forgotByIp.consume(ip ?? 'unknown')]);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        this.metrics.throttled.inc({ limit: 'password_forgot' });
-        throw new TooManyRequestsException(retryAfter([err]));
-      }
-      throw err;
+    const accountWide = await this.loginByAccount.get(email);
+    if (accountWide && accountWide.consumedPoints >= this.loginByAccount.points) {
+      this.metrics.throttled.inc({ limit: 'login_slowdown' });
+      await sleep(this.config.loginSlowdownMs);
     }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.loginByAccountAndClient.delete(accountAndClient), this.loginByClient.reward(client, 1), this.loginByAccount.delete(email)]);
+      },
+      failed: async () => {
+        await this.loginByAccount.penalty(email, 1);
+      },
+    };
+  }
+
+  /**
+   * Counts a reset request. Over the per-address limit: 429. Over the per-email limit: false,
+   * and the caller sends nothing but answers as usual, so a stranger cannot block the owner's
+   * reset (nor learn anything from the answer).
+   */
+  async consumeForgot(email: string, ip: string | null): Promise<boolean> {
+    await this.consumeAll('password_forgot', [[this.forgotByClient, ip ?? 'unknown']]);
+    try {
+      await this.forgotByEmail.consume(email);
+      return true;
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      this.metrics.throttled.inc({ limit: 'password_forgot_email' });
+      return false;
+    }
+  }
+
+  /** Counts a registration attempt per client address: each costs an argon2 hash and answers whether an email is taken. */
+  async consumeRegister(ip: string | null): Promise<void> {
+    await this.consumeAll('register', [[this.registerByClient, ip ?? 'unknown']]);
+  }
+
+  /**
+   * Takes one point from each limiter, atomically per key. If any refuses, the points the
+   * others gave are returned and the request gets 429.
+   */
+  private async consumeAll(limit: string, entries: [RateLimiterRedis, string][]): Promise<void> {
+    const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key)));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (!refused.length) return;
+    await Promise.all(entries.map(([limiter, key], i) => (results[i].status === 'fulfilled' ? limiter.reward(key, 1) : undefined)));
+    const unavailable = refused.find((reason) => !(reason instanceof RateLimiterRes));
+    if (unavailable) throw unavailable;
+    this.metrics.throttled.inc({ limit });
+    throw new TooManyRequestsException(retryAfter(refused as RateLimiterRes[]));
   }
 }
 

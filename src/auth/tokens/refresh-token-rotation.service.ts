@@ -87,21 +87,34 @@ export class RefreshTokenRotationService {
     }
     const retired = await this.findRetired(hash, listed);
     if (!retired) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
-    if (this.config.reuseGrace > 0 && retired.secondsSinceRotation <= this.config.reuseGrace) {
-      return this.replayWithinGrace(token, retired);
-    }
+    if (this.insideGrace(retired)) return this.replayWithinGrace(token, retired);
     await this.reportReuse(retired, ctx);
     throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
   }
 
-  /** The session a refresh token (live or retired) belongs to, for logout. */
-  async sessionOf(token: unknown): Promise<{ userId: string; sessionId: string } | null> {
+  /**
+   * The session a logout ends: the token's own, whether it is the live one or was rotated
+   * inside the grace window (a stale tab). A rotated token past the window is reuse wherever
+   * it is presented: a thief with an old copy must not sign the owner out unnoticed, so it
+   * trips reuse detection as on refresh and is refused. Null: no session to end.
+   */
+  async sessionToEnd(token: unknown, ctx: SessionContext): Promise<{ userId: string; sessionId: string } | null> {
     if (!isWellFormedToken(token)) return null;
     const hash = this.hasher.hash(token);
+    const listed = await this.blacklist.find(hash);
+    const retired = await this.findRetired(hash, listed);
+    if (retired && !this.insideGrace(retired)) {
+      await this.reportReuse(retired, ctx);
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    if (retired) return retired;
     const record = await this.repository.findByHash(hash);
     if (record) return record;
-    const listed = await this.blacklist.find(hash);
     return listed ? { userId: listed.userId, sessionId: listed.sessionId } : null;
+  }
+
+  private insideGrace(retired: RetiredToken): boolean {
+    return this.config.reuseGrace > 0 && retired.secondsSinceRotation <= this.config.reuseGrace;
   }
 
   /**
