@@ -41,8 +41,14 @@ export class AuthController {
   @HttpCode(200)
   @TransportHeader()
   @ApiResponse({ status: 200, type: TokenResponseDto, description: 'Sets the refresh_token cookie unless the body transport is asked for' })
-  @ApiErrors({ 400: 'Invalid input', 401: 'Invalid email or password', 429: 'Too many failed logins (Retry-After)' })
+  @ApiErrors({
+    400: 'Invalid input',
+    401: 'Invalid email or password',
+    403: 'Cookie login from an Origin not in ALLOWED_ORIGINS',
+    429: 'Too many failed logins (Retry-After)',
+  })
   async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
+    this.transport.assertMaySetCookie(req);
     const pair = await this.auth.login(dto.email, dto.password, sessionContext(req));
     return this.transport.send(req, res, pair);
   }
@@ -85,8 +91,9 @@ export class AuthController {
   @UseGuards(AccessTokenGuard)
   @ApiBearerAuth('access-token')
   @ApiResponse({ status: 204, description: 'Every session of the user ends' })
-  @ApiErrors({ 401: 'Missing, invalid or revoked access token' })
-  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) res: Response): Promise<void> {
+  @ApiErrors({ 401: 'Missing, invalid or revoked access token', 403: 'Request from an Origin not in ALLOWED_ORIGINS (it clears the cookie)' })
+  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    this.transport.assertOriginAllowed(req);
     this.transport.clear(res);
     await this.auth.logoutAll(user.userId);
   }

@@ -25,18 +25,31 @@ export class RefreshTokenTransport {
     return String(req.headers[TRANSPORT_HEADER] ?? '').toLowerCase() === 'body';
   }
 
-  /**
-   * The presented refresh token (unvalidated). A cookie-carried request from a foreign origin
-   * is refused: SameSite=Strict already keeps the cookie off cross-site requests, this also
-   * covers same-site origins that are not ours.
-   */
+  /** The presented refresh token (unvalidated); a cookie only from an allowed origin. */
   read(req: FastifyRequest): unknown {
     if (this.usesBody(req)) return (req.body as Record<string, unknown> | undefined)?.refreshToken;
+    this.assertOriginAllowed(req);
+    return req.cookies?.[REFRESH_COOKIE];
+  }
+
+  /**
+   * Before a response that sets the cookie (a cookie login): a browser request from an origin
+   * not in ALLOWED_ORIGINS is refused before anything happens. Otherwise a page elsewhere could
+   * sign the victim's browser into the attacker's account (login CSRF).
+   */
+  assertMaySetCookie(req: FastifyRequest): void {
+    if (!this.usesBody(req)) this.assertOriginAllowed(req);
+  }
+
+  /**
+   * SameSite=Strict already keeps the cookie off cross-site requests; this also covers
+   * same-site origins that are not ours. No Origin header: not a browser's cross-origin call.
+   */
+  assertOriginAllowed(req: FastifyRequest): void {
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowedOrigins.has(origin)) {
       throw new ForbiddenException('Origin not allowed');
     }
-    return req.cookies?.[REFRESH_COOKIE];
   }
 
   /** Writes the pair the way the client asked for it and returns the JSON body. */

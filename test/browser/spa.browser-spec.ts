@@ -196,4 +196,38 @@ describe('browser SPA (Chromium, cookie transport)', () => {
     await expect(page.locator('#login-message').textContent()).resolves.toMatch(/session ended/);
     await context.close();
   });
+
+  it("7. a foreign page's auto-submitted login form cannot sign the victim's browser into the attacker's account (login CSRF)", async () => {
+    // The attacker's own, real account.
+    const attacker = { email: uniqueEmail(), password: PASSWORD };
+    await fetch(`${apiUrl}/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(attacker) });
+    // Two classic forms: urlencoded, and text/plain shaped so that the body reads as JSON.
+    const jsonName = `{"email":"${attacker.email}","password":"${attacker.password}","pad":"`;
+    const forms: Record<string, string> = {
+      '/urlencoded': `<form method="post" action="${apiUrl}/auth/login"><input name="email" value="${attacker.email}"><input name="password" value="${attacker.password}"></form>`,
+      '/text-plain': `<form method="post" enctype="text/plain" action="${apiUrl}/auth/login"><input name='${jsonName}' value='"}'></form>`,
+    };
+    const evilServer = http.createServer((req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(`${forms[req.url ?? ''] ?? ''}<script>document.forms[0]?.submit()</script>`),
+    );
+    evilServer.listen(0, 'localhost');
+    await once(evilServer, 'listening');
+    const context = await browser.newContext(); // the victim's browser
+    try {
+      const evilOrigin = `http://localhost:${(evilServer.address() as { port: number }).port}`;
+      for (const form of Object.keys(forms)) {
+        const page = await context.newPage();
+        const answer = page.waitForResponse((r) => r.url() === `${apiUrl}/auth/login`);
+        await page.goto(`${evilOrigin}${form}`);
+        expect([form, (await answer).status()]).toEqual([form, 415]);
+        await page.close();
+      }
+      expect(await refreshCookie(context)).toBeUndefined();
+    } finally {
+      evilServer.closeAllConnections();
+      evilServer.close();
+      await context.close();
+    }
+  });
 });
+

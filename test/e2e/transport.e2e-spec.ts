@@ -51,6 +51,31 @@ describe('cookie transport (browser SPA)', () => {
     await t.http().post('/auth/refresh').set('Cookie', cookie).expect(200);
   });
 
+  it('refuses a cookie login from a foreign Origin before checking anything (login CSRF): 403, no cookie, no session', async () => {
+    const user = await register(t);
+    for (const origin of ['https://evil.example', 'null', 'http://localhost:5173.evil.example']) {
+      const refused = await t.http().post('/auth/login').set('Origin', origin).send({ email: user.email, password: PASSWORD }).expect(403);
+      expect(refused.body).toEqual({ statusCode: 403, error: 'Forbidden', message: expect.any(String) });
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    expect(await t.prisma.session.count({ where: { userId: user.id } })).toBe(0);
+    // Allowed origin and non-browser clients (no Origin) sign in; the body transport sets no cookie, so any origin may use it.
+    await t.http().post('/auth/login').set('Origin', 'http://localhost:5173').send({ email: user.email, password: PASSWORD }).expect(200);
+    await t.http().post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    const body = await t.http().post('/auth/login').set('Origin', 'https://evil.example').set('X-Token-Transport', 'body')
+      .send({ email: user.email, password: PASSWORD }).expect(200);
+    expect(body.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('refuses logout-all (it clears the cookie) from a foreign Origin', async () => {
+    const user = await register(t);
+    const res = await t.http().post('/auth/login').set('X-Token-Transport', 'body').send({ email: user.email, password: PASSWORD }).expect(200);
+    const bearer = { Authorization: `Bearer ${res.body.accessToken}` };
+    await t.http().post('/auth/logout-all').set(bearer).set('Origin', 'https://evil.example').expect(403);
+    await t.http().get('/auth/me').set(bearer).expect(200);
+    await t.http().post('/auth/logout-all').set(bearer).set('Origin', 'http://localhost:5173').expect(204);
+  });
+
   it('takes a cookie refresh and logout sent with Content-Type: application/json and no body', async () => {
     const user = await register(t);
     const res = await t.http().post('/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
