@@ -46,6 +46,12 @@ export class SecurityEventsService {
     this.logger.log({ event, ...ctx, msg: event }, CONTEXT);
   }
 
+  /** Redis lost its data: an operator must know (see README, "Redis persistence"). */
+  redisDataLoss(ctx: { sessionMarkersRestored: number }): void {
+    this.metrics.redisDataLoss.inc();
+    this.logger.error({ event: 'redis_data_loss_detected', ...ctx, msg: 'redis_data_loss_detected' }, CONTEXT);
+  }
+
   passwordResetRequested(ctx: SecurityEventContext & { accountFound: boolean }): void {
     this.logger.log({ event: 'password_reset_requested', ...ctx, msg: 'password_reset_requested' }, CONTEXT);
   }

@@ -22,6 +22,10 @@ export class MetricsService {
   );
   readonly sessionsRevoked = this.counter('auth_sessions_revoked_total', 'Sessions ended, by reason', ['reason']);
   readonly throttled = this.counter('auth_throttled_requests_total', 'Requests refused with 429 (login, register, password_forgot), slowed down (login_slowdown) or answered without a mail (password_forgot_email), by limit', ['limit']);
+  readonly redisDataLoss = this.counter(
+    'auth_redis_data_loss_detected_total',
+    'Redis found empty while Postgres has sessions: reuse of purged rotated tokens can no longer be recognised',
+  );
   readonly cleanupRowsDeleted = this.counter('auth_cleanup_rows_deleted_total', 'Rows purged by the token cleanup job, by table', ['table']);
   readonly refreshDuration = this.latency('auth_refresh_duration_seconds', 'Refresh handling time, by outcome');
   readonly loginDuration = this.latency('auth_login_duration_seconds', 'Login handling time, by outcome');

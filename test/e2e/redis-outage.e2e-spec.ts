@@ -1,5 +1,9 @@
-import { createTestApp, me, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
+import Redis from 'ioredis';
+import { TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { createIsolatedDatabase } from '../support/isolated-database';
 import { TestRedisServer } from '../support/redis-server';
+import { createTestApp, me, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
 
 /** Polls until `check` passes: recovery is asynchronous (ioredis reconnects in the background). */
 async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {
@@ -61,5 +65,68 @@ describe('Redis unreachable', () => {
     // The rotated token is reuse: the user's sessions end, its successor included.
     await refreshBody(t, rotatedAway.refreshToken).expect(401);
     await refreshBody(t, successor.refreshToken).expect(401);
+  });
+});
+
+/**
+ * Redis restarting empty after the cleanup job has run. Ended sessions outlive their access
+ * tokens in Postgres, so their markers come back; purged rotated tokens do not, so an emptied
+ * Redis is reported (error event and metric) for an operator to act on.
+ */
+describe('Redis back empty after a cleanup run', () => {
+  let redis: TestRedisServer;
+  let database: { url: string; drop: () => Promise<void> };
+  let t: TestApp;
+  beforeAll(async () => {
+    redis = await TestRedisServer.start();
+    database = await createIsolatedDatabase('redisloss');
+    t = await createTestApp({ redis: { url: redis.url }, database: { url: database.url, poolSize: 5, namedStatements: true } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await redis.stop();
+    await database.drop();
+  });
+  const lossEvents = () => t.logs.records().filter((r) => r.event === 'redis_data_loss_detected');
+
+  it('keeps a logged-out access token refused: the ended session is still in Postgres to rebuild its marker', async () => {
+    const s = await registerAndLogin(t);
+    await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: s.refreshToken }).expect(204);
+    const cleanup = await t.app.get(TokenCleanupService).run();
+    expect(cleanup.status).toBe('done');
+    expect(await t.prisma.refreshToken.count({ where: { userId: s.userId } })).toBe(0); // the revoked token is purged
+    await redis.stop();
+    await redis.restart(); // empty
+    await eventually(async () => {
+      await t.http().get('/health').expect(200);
+    });
+    await eventually(async () => {
+      await me(t, s.accessToken).expect(401);
+    });
+    await sleep(300);
+    await me(t, s.accessToken).expect(401);
+  });
+
+  it('reports an emptied Redis once, as an error event and a metric; a mere reconnect reports nothing', async () => {
+    await registerAndLogin(t); // Postgres has sessions
+    const metric = async () => (await t.app.get(MetricsService).registry.getSingleMetric('auth_redis_data_loss_detected_total')!.get()).values[0]?.value ?? 0;
+    const eventsBefore = lossEvents().length;
+    const countBefore = await metric();
+
+    // A dropped connection with the data kept: nothing to report.
+    const admin = new Redis(redis.port, '127.0.0.1');
+    await admin.client('KILL', 'TYPE', 'normal');
+    admin.disconnect();
+    await sleep(500);
+    await eventually(async () => {
+      await t.http().get('/health').expect(200);
+    });
+    expect(lossEvents().length).toBe(eventsBefore);
+
+    await redis.stop();
+    await redis.restart();
+    await eventually(async () => expect(lossEvents().length).toBe(eventsBefore + 1));
+    expect(lossEvents().at(-1)).toMatchObject({ level: 50, event: 'redis_data_loss_detected' });
+    expect(await metric()).toBe(countBefore + 1);
   });
 });

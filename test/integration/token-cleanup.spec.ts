@@ -18,11 +18,13 @@ async function seedUser(t: TestApp): Promise<Seeded> {
   return { userId };
 }
 
-async function seedSession(t: TestApp, userId: string, state: 'live' | 'revoked' | 'past-absolute'): Promise<string> {
+async function seedSession(t: TestApp, userId: string, state: 'live' | 'revoked' | 'just-ended' | 'past-absolute'): Promise<string> {
   const id = randomUUID();
   const absolute = state === 'past-absolute' ? '-1 hour' : '30 days';
+  // 'revoked' ended a day ago, longer than any access token lives; 'just-ended' a moment ago.
+  const revokedAt = { revoked: "now() - interval '1 day'", 'just-ended': 'now()' }[state as string] ?? 'NULL';
   await t.prisma.$executeRawUnsafe(
-    `INSERT INTO sessions (id, user_id, absolute_expires_at, revoked_at) VALUES ($1::uuid, $2::uuid, now() + interval '${absolute}', ${state === 'revoked' ? 'now()' : 'NULL'})`,
+    `INSERT INTO sessions (id, user_id, absolute_expires_at, revoked_at) VALUES ($1::uuid, $2::uuid, now() + interval '${absolute}', ${revokedAt})`,
     id,
     userId,
   );
@@ -101,6 +103,9 @@ describe('TokenCleanupService', () => {
     const revoked = await seedSession(t, userId, 'revoked');
     const pastAbsolute = await seedSession(t, userId, 'past-absolute');
     const orphaned = await seedSession(t, userId, 'live'); // its only token has expired
+    // Ended less than an access-token lifetime ago: kept, so its marker can be rebuilt.
+    const justEnded = await seedSession(t, userId, 'just-ended');
+    await seedToken(t, { userId, sessionId: justEnded }, 'revoked');
     const liveToken = await seedToken(t, { userId, sessionId: live }, 'live');
     await seedToken(t, { userId, sessionId: live }, 'rotated');
     await seedToken(t, { userId, sessionId: live }, 'expired');
@@ -114,14 +119,14 @@ describe('TokenCleanupService', () => {
     const report = done(await t.app.get(TokenCleanupService).run());
 
     expect((await t.prisma.refreshToken.findMany()).map((r) => r.id)).toEqual([liveToken]);
-    expect((await t.prisma.session.findMany()).map((s) => s.id)).toEqual([live]);
+    expect((await t.prisma.session.findMany()).map((s) => s.id).sort()).toEqual([live, justEnded].sort());
     expect((await t.prisma.passwordReset.findMany()).map((r) => r.id)).toEqual([liveReset]);
-    expect(report.refresh_tokens.deleted).toBe(4);
+    expect(report.refresh_tokens.deleted).toBe(5);
     expect(report.password_resets.deleted).toBe(2);
     expect(report.sessions.deleted).toBe(3);
     // Counted in Prometheus per table (the registry is this app's own).
     const metrics = await t.app.get(MetricsService).registry.getSingleMetricAsString('auth_cleanup_rows_deleted_total');
-    expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="refresh_tokens"} 4');
+    expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="refresh_tokens"} 5');
     expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="password_resets"} 2');
     expect(metrics).toContain('auth_cleanup_rows_deleted_total{table="sessions"} 3');
     // Logged per table with the rows deleted and the duration.

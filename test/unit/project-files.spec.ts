@@ -45,6 +45,11 @@ describe('docker-compose.yml', () => {
     expect(compose.services.postgres.healthcheck.test.join(' ')).toMatch(/pg_isready/);
     expect(compose.services.redis.healthcheck.test.join(' ')).toMatch(/redis-cli.*ping/);
   });
+
+  it("keeps Redis's data across restarts (AOF on a volume): after a purge the blacklist is the only memory of rotated tokens", () => {
+    expect(compose.services.redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(compose.services.redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
+  });
 });
 
 describe('docker-compose.yml: the API', () => {

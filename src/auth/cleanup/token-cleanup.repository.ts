@@ -39,13 +39,17 @@ export class TokenCleanupRepository {
    * any token (their last one expired and was purged). Login inserts a session and its first
    * token in one statement, so a new session is never seen without its token. Remaining
    * tokens of an ended session go with it (ON DELETE CASCADE).
+   *
+   * An ended session stays `keepEndedSeconds` (the longest life of its access tokens): if Redis
+   * loses its revocation marker meanwhile, the marker is rebuilt from this row.
    */
-  deleteDeadSessions(limit: number): Promise<number> {
+  deleteDeadSessions(limit: number, keepEndedSeconds: number): Promise<number> {
     return this.prisma.$executeRaw`
       DELETE FROM sessions WHERE id IN (
         SELECT s.id FROM sessions s
-         WHERE s.revoked_at IS NOT NULL OR s.absolute_expires_at < now()
-            OR NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id)
+         WHERE (s.revoked_at IS NULL OR s.revoked_at < now() - make_interval(secs => ${keepEndedSeconds}))
+           AND (s.revoked_at IS NOT NULL OR s.absolute_expires_at < now()
+                OR NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = s.id))
          LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
   }
 

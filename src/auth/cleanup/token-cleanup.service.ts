@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { sessionMarkerTtlSeconds } from '../tokens/token-blacklist.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, validateCronExpression } from 'cron';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,7 +119,7 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
           (n) => this.repository.deleteUsedPasswordResets(n),
           (n) => this.repository.deleteExpiredPasswordResets(n),
         ]),
-        await this.purge('sessions', lock, [(n) => this.repository.deleteDeadSessions(n)]),
+        await this.purge('sessions', lock, [(n) => this.repository.deleteDeadSessions(n, sessionMarkerTtlSeconds(this.config.accessTokenTtl))]),
       ];
       const durationMs = Date.now() - started;
       this.logger.log(`Token cleanup done in ${durationMs} ms`);

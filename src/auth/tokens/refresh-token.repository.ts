@@ -122,6 +122,12 @@ export class RefreshTokenRepository {
     return rows.length > 0;
   }
 
+  /** Whether any session was ever recorded (and not yet purged). */
+  async anySessionExists(): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ found: boolean }[]>`SELECT EXISTS (SELECT 1 FROM sessions) AS found`;
+    return rows[0].found;
+  }
+
   /** Sessions ended in the last `seconds`: those whose access tokens may still be unexpired. */
   async sessionsRevokedWithin(seconds: number): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`

@@ -4,6 +4,9 @@ import { SecurityEventsService } from '../security-events.service';
 import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
 import { TokenBlacklistService } from './token-blacklist.service';
 
+/** Written once per Redis data set; its absence means the data set is new. */
+export const DATA_MARKER_KEY = 'redis-data-since';
+
 export type RevocationReason = 'logout' | 'logout_all' | 'reuse' | 'session_revoked' | 'password_reset' | 'password_change';
 
 /**
@@ -28,8 +31,31 @@ export class SessionRevocationService implements OnModuleInit {
    * recently ended sessions are rewritten from Postgres so their access tokens stay dead.
    */
   onModuleInit(): void {
-    this.redis.client.on('ready', () => void this.restoreSessionMarkers());
-    void this.restoreSessionMarkers();
+    this.redis.client.on('ready', () => void this.recoverAfterConnect());
+    void this.recoverAfterConnect(); // the first 'ready' came before this module's init
+  }
+
+  /** On every (re)connection: rebuild the markers, and tell an operator if Redis lost its data. */
+  async recoverAfterConnect(): Promise<void> {
+    const emptied = await this.detectDataLoss();
+    const restored = await this.restoreSessionMarkers();
+    if (emptied) this.securityEvents.redisDataLoss({ sessionMarkersRestored: restored });
+  }
+
+  /**
+   * A key written once and never expiring: missing while Postgres has sessions means Redis
+   * restarted empty or was flushed. Markers come back from Postgres; blacklist entries of
+   * rotated tokens whose rows the cleanup job already purged do not, so reuse of those can no
+   * longer be recognised. Of several instances reconnecting at once, one reports it (SET NX).
+   */
+  async detectDataLoss(): Promise<boolean> {
+    try {
+      const firstWrite = (await this.redis.client.set(DATA_MARKER_KEY, new Date().toISOString(), 'NX')) === 'OK';
+      return firstWrite && (await this.tokens.anySessionExists());
+    } catch (err) {
+      this.logger.warn(`Could not check Redis for data loss: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   async restoreSessionMarkers(): Promise<number> {

@@ -23,8 +23,7 @@ export class TokenBlacklistService {
     private readonly redis: RedisService,
     @Inject(authConfig.KEY) config: AuthConfig,
   ) {
-    // A little slack for clock skew and for a rotation racing the revocation.
-    this.sessionMarkerTtlSeconds = config.accessTokenTtl + 60;
+    this.sessionMarkerTtlSeconds = sessionMarkerTtlSeconds(config.accessTokenTtl);
   }
 
   async find(hash: Buffer): Promise<BlacklistEntry | null> {
@@ -67,6 +66,15 @@ export class TokenBlacklistService {
   async isSessionRevoked(sessionId: string): Promise<boolean> {
     return (await this.redis.client.exists(sessionKey(sessionId))) === 1;
   }
+}
+
+/**
+ * How long an ended session must be remembered (its Redis marker, and its row for rebuilding
+ * the marker): the longest an access token issued an instant before the end stays valid, plus
+ * slack for clock skew and for a rotation racing the revocation.
+ */
+export function sessionMarkerTtlSeconds(accessTokenTtl: number): number {
+  return accessTokenTtl + 60;
 }
 
 export const blacklistKey = (hash: Buffer) => `bl:${hash.toString('hex')}`;
