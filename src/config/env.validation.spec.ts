@@ -23,6 +23,12 @@ describe('validateEnv', () => {
     });
   });
 
+  it('takes DATABASE_PREPARED_STATEMENTS as a boolean or empty (unset), and refuses anything else', () => {
+    expect(validateEnv({ ...minimal, DATABASE_PREPARED_STATEMENTS: 'false' }).DATABASE_PREPARED_STATEMENTS).toBe(false);
+    expect(validateEnv({ ...minimal, DATABASE_PREPARED_STATEMENTS: '' }).DATABASE_PREPARED_STATEMENTS).toBeUndefined();
+    expect(() => validateEnv({ ...minimal, DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/"DATABASE_PREPARED_STATEMENTS" must be a boolean/);
+  });
+
   it.each(['DATABASE_URL', 'REDIS_URL', 'JWT_ACCESS_SECRET', 'REFRESH_TOKEN_SECRET'])('refuses a missing %s, naming it', (name) => {
     const env: Record<string, string> = { ...minimal };
     delete env[name];

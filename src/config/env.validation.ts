@@ -22,7 +22,7 @@ export const envSchema = Joi.object({
   // Named (per-connection) prepared statements on the hot paths. Off for a transaction pooler
   // that does not track them (PgBouncer < 1.21, or max_prepared_statements = 0); unset, it
   // follows Prisma's convention: `?pgbouncer=true` on DATABASE_URL turns it off.
-  DATABASE_PREPARED_STATEMENTS: Joi.boolean().optional(),
+  DATABASE_PREPARED_STATEMENTS: Joi.boolean().empty('').optional(),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).required(),
   REDIS_KEY_PREFIX: Joi.string().max(64).default('auth:'),
   REDIS_MODE: Joi.string().valid('standalone', 'sentinel', 'cluster').default('standalone'),
