@@ -115,7 +115,7 @@ describe('Redis back empty after a cleanup run', () => {
 
     // A dropped connection with the data kept: nothing to report.
     const admin = new Redis(redis.port, '127.0.0.1');
-    await admin.client('KILL', 'TYPE', 'normal');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal');
     admin.disconnect();
     await sleep(500);
     await eventually(async () => {

@@ -38,7 +38,8 @@ describe('graceful shutdown (SIGTERM to a production-build child process)', () =
   });
 
   it('finishes every accepted request, refuses new connections, then closes and exits 0', async () => {
-    app = await startAppProcess({ SHUTDOWN_GRACE_MS: '15000' });
+    // 24 logins of one account at once: each password check in flight holds a throttle point.
+    app = await startAppProcess({ SHUTDOWN_GRACE_MS: '15000', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100' });
     const email = uniqueEmail();
     expect((await send(app.port, '/auth/register', { email, password: PASSWORD }).done).status).toBe(201);
     const body = { 'X-Token-Transport': 'body' };
