@@ -3,31 +3,13 @@ import { TokenHasher } from '../../src/auth/tokens/token-crypto';
 import { createIsolatedDatabase } from '../support/isolated-database';
 import { TestPostgresServer } from '../support/postgres-server';
 import { TestRedisServer } from '../support/redis-server';
-import { createTestApp, login, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
+import { createTestApp, refreshBody, sleep, TestApp } from '../support/test-app';
+import { Chain, count, driveChains, honestChains, replayUntil, retiredTokens } from '../support/traffic';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { migrate } = require('../../scripts/migrate');
 
 jest.setTimeout(60_000);
-
-interface Chain {
-  userId: string;
-  refreshToken: string;
-}
-
-/** Honest clients following their chains; a 503 keeps the token and retries. Returns the statuses seen. */
-function driveChains(t: TestApp, chains: Chain[], until: () => boolean, seen: Map<number, number>): Promise<void[]> {
-  return Promise.all(
-    chains.map(async (chain) => {
-      while (!until()) {
-        const res = await refreshBody(t, chain.refreshToken);
-        seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-        if (res.status === 200) chain.refreshToken = res.body.refreshToken;
-        else await sleep(20);
-      }
-    }),
-  );
-}
 
 /** Per session: at most one live token, no token with two predecessors, one head; every successor exists. */
 async function expectSingleChains(t: TestApp, userIds: string[]): Promise<void> {
@@ -57,36 +39,14 @@ describe('faults in the middle of traffic', () => {
     // Grace 0: a replayed rotated token is reuse at once (inside the window it would rightly get 200).
     const t = await createTestApp({ redis: { url: redis.url }, auth: { reuseGrace: 0 } });
     try {
-      const chains: Chain[] = await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          const s = await registerAndLogin(t);
-          return { userId: s.userId, refreshToken: s.refreshToken };
-        }),
-      );
+      const chains = await honestChains(t, 16);
       // Tokens that must never work again: rotated ones (each of another user) and logged-out ones.
-      const retired: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        const s = await registerAndLogin(t);
-        await refreshBody(t, s.refreshToken).expect(200);
-        retired.push(s.refreshToken);
-        const gone = await login(t, s.email);
-        await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: gone.refreshToken }).expect(204);
-        retired.push(gone.refreshToken);
-      }
-
+      const retired = await retiredTokens(t, 4);
       const honest = new Map<number, number>();
       const replays = new Map<number, number>();
       let stop = false;
-      const traffic = driveChains(t, chains, () => stop, honest);
-      const attack = (async () => {
-        while (!stop) {
-          for (const token of retired) {
-            const res = await refreshBody(t, token);
-            replays.set(res.status, (replays.get(res.status) ?? 0) + 1);
-          }
-          await sleep(10);
-        }
-      })();
+      const traffic = driveChains(t, chains, () => stop, (a) => count(honest, a.status));
+      const attack = replayUntil(t, retired, () => stop, replays);
       await sleep(800);
       await redis.stop();
       await sleep(1500);
@@ -119,15 +79,10 @@ describe('faults in the middle of traffic', () => {
     const admin = new Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     try {
-      const chains: Chain[] = await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          const s = await registerAndLogin(t);
-          return { userId: s.userId, refreshToken: s.refreshToken };
-        }),
-      );
+      const chains = await honestChains(t, 16);
       const seen = new Map<number, number>();
       let stop = false;
-      const traffic = driveChains(t, chains, () => stop, seen);
+      const traffic = driveChains(t, chains, () => stop, (a) => count(seen, a.status));
       let terminated = 0;
       const dbName = new URL(database.url).pathname.slice(1);
       for (let round = 0; round < 5; round++) {
@@ -164,45 +119,27 @@ describe('faults in the middle of traffic', () => {
     // outage with the old token: a grace window longer than the outage keeps that honest.
     const t = await createTestApp({ database: { url: postgres.url('auth'), poolSize: 10, namedStatements: true }, auth: { reuseGrace: 30 } });
     try {
-      const chains: Chain[] = await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          const s = await registerAndLogin(t);
-          return { userId: s.userId, refreshToken: s.refreshToken };
-        }),
-      );
-      const loggedOut: string[] = [];
-      for (let i = 0; i < 8; i++) {
-        const s = await registerAndLogin(t);
-        await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: s.refreshToken }).expect(204);
-        loggedOut.push(s.refreshToken);
-      }
+      const chains = await honestChains(t, 16);
+      const loggedOut = await retiredTokens(t, 8, ['logged-out']);
       const honest = new Map<number, number>();
       const replays = new Map<number, number>();
       const health = new Set<number>();
       let stop = false;
       const successTimes: number[] = [];
-      const traffic = Promise.all(
-        chains.map(async (chain) => {
-          while (!stop) {
-            const res = await refreshBody(t, chain.refreshToken);
-            honest.set(res.status, (honest.get(res.status) ?? 0) + 1);
-            if (res.status === 200) {
-              chain.refreshToken = res.body.refreshToken;
-              successTimes.push(Date.now());
-            } else await sleep(50);
-          }
-        }),
+      const traffic = driveChains(
+        t,
+        chains,
+        () => stop,
+        (a) => {
+          count(honest, a.status);
+          if (a.status === 200) successTimes.push(a.at);
+        },
+        50,
       );
-      const attack = (async () => {
-        while (!stop) {
-          for (const token of loggedOut) {
-            const res = await refreshBody(t, token);
-            replays.set(res.status, (replays.get(res.status) ?? 0) + 1);
-          }
-          health.add((await t.http().get('/health')).status);
-          await sleep(20);
-        }
-      })();
+      const attack = replayUntil(t, loggedOut, () => stop, replays, async () => {
+        health.add((await t.http().get('/health')).status);
+        await sleep(20);
+      });
       await sleep(800);
       const crashedAt = Date.now();
       await postgres.crash();

@@ -1,6 +1,7 @@
 import { TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
 import Redis from 'ioredis';
 import { TestRedisCluster, TestRedisSentinel } from '../support/redis-server';
+import { Answer, driveChains, honestChains, replayUntil, retiredTokens } from '../support/traffic';
 import { createTestApp, login, me, PASSWORD, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
 
 /**
@@ -90,40 +91,14 @@ describe('Redis Sentinel mode', () => {
   });
 
   it('follows a failover (master SIGKILLed under 16 refresh chains): 503 only meanwhile, no retired token accepted', async () => {
-    const chains = await Promise.all(Array.from({ length: 16 }, () => registerAndLogin(t)));
+    const chains = await honestChains(t, 16);
     // Retired tokens, each of its own user: rotated ones (reuse, grace 0) and logged-out ones.
-    const retired: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const s = await registerAndLogin(t);
-      await refreshBody(t, s.refreshToken).expect(200);
-      retired.push(s.refreshToken);
-      const gone = await login(t, s.email);
-      await t.http().post('/auth/logout').set('X-Token-Transport', 'body').send({ refreshToken: gone.refreshToken }).expect(204);
-      retired.push(gone.refreshToken);
-    }
-    const timeline: { sentAt: number; at: number; status: number }[] = [];
+    const retired = await retiredTokens(t, 4);
+    const timeline: Answer[] = [];
     const replays = new Map<number, number>();
     let stop = false;
-    const traffic = Promise.all(
-      chains.map(async (chain) => {
-        while (!stop) {
-          const sentAt = Date.now();
-          const res = await refreshBody(t, chain.refreshToken);
-          timeline.push({ sentAt, at: Date.now(), status: res.status });
-          if (res.status === 200) chain.refreshToken = res.body.refreshToken;
-          else await sleep(50);
-        }
-      }),
-    );
-    const attack = (async () => {
-      while (!stop) {
-        for (const token of retired) {
-          const res = await refreshBody(t, token);
-          replays.set(res.status, (replays.get(res.status) ?? 0) + 1);
-        }
-        await sleep(20);
-      }
-    })();
+    const traffic = driveChains(t, chains, () => stop, (a) => timeline.push(a), 50);
+    const attack = replayUntil(t, retired, () => stop, replays);
     await sleep(800);
     const killedAt = Date.now();
     await sentinel.master.stop(); // SIGKILL
