@@ -4,7 +4,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { registerLingeringClose } from './common/lingering-close';
 import { StorableTextPipe } from './common/storable-text.pipe';
 import { appConfig, AppConfig } from './config/app.config';
 import { serveOpenApi } from './docs/openapi';
@@ -67,7 +66,6 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
   });
   await fastifyApp.register(fastifyCookie);
   const fastify = fastifyApp.getHttpAdapter().getInstance();
-  registerLingeringClose(fastify);
   // JSON only: any other body (Fastify's built-in text/plain included) is a 415.
   fastify.removeAllContentTypeParsers();
   // An empty body sent as JSON (clients that always set the header) is no body, as on Express;

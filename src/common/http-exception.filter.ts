@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DependencyUnavailableException, isInfrastructureUnavailable } from './infrastructure-errors';
+import { lingerOnUnreadBody } from './lingering-close';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 export interface ErrorBody {
@@ -23,6 +24,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (reply.sent) return;
+    lingerOnUnreadBody(host.switchToHttp().getRequest<FastifyRequest>(), reply);
     if (exception instanceof TooManyRequestsException) reply.header('Retry-After', String(exception.retryAfterSeconds));
     reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }

@@ -1,27 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** How long the rest of a refused request may keep arriving before the connection is cut. */
 export const LINGER_MS = 5000;
 
 /**
- * Answers decided before the body was read (413 from Content-Length, 415, a parser error) must
- * reach the client. Fastify marks them `Connection: close`, and Node then destroys the socket
- * while the client is still sending: the unread bytes make the kernel send a reset, and
- * clients that write the whole body before reading (Node's fetch) see EPIPE instead of the
- * answer. So, like nginx's lingering close: keep reading and discarding the rest of the body
- * (Node drains an unread request once the answer is sent), within a time bound.
+ * For error answers decided before the body was read (413 from Content-Length, a parser
+ * error): they must reach the client. Fastify marks them `Connection: close`, and Node then
+ * destroys the socket while the client is still sending: the unread bytes make the kernel send
+ * a reset, and clients that write the whole body before reading (Node's fetch) see EPIPE
+ * instead of the answer. So, like nginx's lingering close: keep reading and discarding the
+ * rest of the body (Node drains an unread request once the answer is sent), within a time
+ * bound. Called by the exception filter, so successful answers pay nothing.
  */
-export function registerLingeringClose(instance: FastifyInstance): void {
-  instance.addHook('onSend', (request, reply, payload, done) => {
-    const req = request.raw;
-    if (!req.complete && hasBody(req)) {
-      reply.removeHeader('connection');
-      reply.raw.once('finish', () => lingerOn(req.socket, req));
-    }
-    done(null, payload);
-  });
+export function lingerOnUnreadBody(request: FastifyRequest, reply: FastifyReply): void {
+  const req = request.raw;
+  if (req.complete || !hasBody(req)) return;
+  reply.removeHeader('connection');
+  reply.raw.once('finish', () => lingerOn(req.socket, req));
 }
 
 function hasBody(req: IncomingMessage): boolean {
