@@ -3,7 +3,7 @@ import * as Joi from 'joi';
 
 /**
  * The example secrets shipped in `.env.example`. Production refuses them
- * (test/unit/env-example.spec.ts keeps this list and the file in step).
+ * (test/unit/project-files.spec.ts keeps this list and the file in step).
  */
 export const EXAMPLE_SECRETS = {
   JWT_ACCESS_SECRET: 'dev-only-access-secret-change-me-0123456789',

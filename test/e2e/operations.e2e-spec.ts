@@ -32,7 +32,7 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
   });
 
   describe('OpenAPI', () => {
-    // Every path, method and status of the contract (../shared/spec/auth-api.md).
+    // Every path, method and status of the API (docs/api.md).
     const CONTRACT: Array<[string, string, number[]]> = [
       ['post', '/auth/register', [201, 400, 409]],
       ['post', '/auth/login', [200, 400, 401, 429]],

@@ -30,9 +30,11 @@ export type CleanupResult =
 
 /**
  * Purges what can never be used again: revoked or expired refresh tokens, used or expired
- * password resets, and sessions left without tokens (tech story #98). Runs on
+ * password resets, and dead sessions (past their absolute limit, without any token, or ended
+ * longer ago than an access token lives, so a lost Redis marker can still be rebuilt). Runs on
  * REFRESH_TOKEN_CLEANUP_CRON (not under NODE_ENV=test), on one instance per tick, in bounded
- * batches. The Redis blacklist needs no purge: every key there expires by itself.
+ * batches that never wait for a row a live refresh holds. The Redis blacklist needs no purge:
+ * every key there expires by itself.
  */
 @Injectable()
 export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap {

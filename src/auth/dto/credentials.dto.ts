@@ -12,7 +12,8 @@ export class RegisterDto {
   @MaxLength(320)
   email: string;
 
-  // The policy itself (length in code points, common passwords, own email) is PasswordPolicy's.
+  // The policy itself (length in code points, common passwords, own email) is passwordProblem()'s
+  // (auth/passwords/password-policy.ts); this only bounds the input.
   @ApiProperty({ description: '8-128 characters, not a common password, not the email', minLength: 8, maxLength: 128 })
   @IsString()
   @MaxLength(1024)
