@@ -4,8 +4,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
-const { Client } = require('pg');
-const { migrate } = require('../scripts/migrate');
+const { migrate, dropDatabase: dropDatabaseAt } = require('../scripts/migrate');
 
 const ROOT = path.resolve(__dirname, '..');
 const PG_BASE = process.env.BENCH_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -17,21 +16,13 @@ function pinned(cpus, cmd, args) {
 }
 
 async function freshDatabase(name) {
-  const admin = new Client({ connectionString: `${PG_BASE}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
   const url = `${PG_BASE}/${name}`;
+  await dropDatabaseAt(url);
   await migrate(url, () => undefined);
   return url;
 }
 
-async function dropDatabase(name) {
-  const admin = new Client({ connectionString: `${PG_BASE}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-}
+const dropDatabase = (name) => dropDatabaseAt(`${PG_BASE}/${name}`);
 
 function appEnv(databaseUrl, port, extra = {}) {
   return {

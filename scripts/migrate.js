@@ -59,6 +59,20 @@ async function createDatabaseIfMissing(databaseUrl) {
   }
 }
 
+/** Drops the database of `databaseUrl` (tests and benchmarks), closing its connections first. */
+async function dropDatabase(databaseUrl) {
+  const url = new URL(databaseUrl);
+  const dbName = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** Returns the names of the migrations it applied. */
 async function migrate(databaseUrl, log = console.log) {
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
@@ -105,7 +119,7 @@ async function migrate(databaseUrl, log = console.log) {
   return applied;
 }
 
-module.exports = { migrate, readMigrations };
+module.exports = { migrate, readMigrations, dropDatabase };
 
 if (require.main === module) {
   require('dotenv').config({ quiet: true });

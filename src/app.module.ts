@@ -8,6 +8,7 @@ import { applyToProcessEnv, validateEnv } from './config/env.validation';
 import { databaseConfig, mailConfig, redisConfig } from './config/infra.config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { LifecycleModule } from './lifecycle/shutdown-tasks';
 import { MetricsModule } from './metrics/metrics.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RedisModule } from './redis/redis.module';
@@ -26,6 +27,7 @@ import { RedisModule } from './redis/redis.module';
     // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).
     ScheduleModule.forRoot(),
     LoggingModule,
+    LifecycleModule,
     MetricsModule,
     PrismaModule,
     RedisModule,

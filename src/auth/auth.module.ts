@@ -6,6 +6,7 @@ import { authConfig } from '../config/auth.config';
 import { MailModule } from '../mail/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
+import { AuthMetrics } from './auth-metrics';
 import { AuthService } from './auth.service';
 import { TokenCleanupRepository } from './cleanup/token-cleanup.repository';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
@@ -41,6 +42,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
   ],
   controllers: [AuthController, SessionsController],
   providers: [
+    AuthMetrics,
     AuthService,
     AccessTokenGuard,
     AccessTokenService,

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { MetricsService } from '../metrics/metrics.service';
+import { AuthMetrics } from './auth-metrics';
 import { PublicUser, UsersService } from '../users/users.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { passwordProblem } from './passwords/password-policy';
@@ -21,7 +21,7 @@ export class AuthService {
     private readonly revocation: SessionRevocationService,
     private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AuthThrottleService,
-    private readonly metrics: MetricsService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async register(email: string, password: string, ctx: SessionContext): Promise<PublicUser> {
@@ -33,7 +33,7 @@ export class AuthService {
 
   /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
   login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
-    return this.metrics.track('login', () => this.verifyAndStartSession(email, password, ctx));
+    return this.metrics.timeLogin(() => this.verifyAndStartSession(email, password, ctx));
   }
 
   private async verifyAndStartSession(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {

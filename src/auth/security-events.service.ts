@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JsonLogger } from '../logging/json-logger.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { AuthMetrics } from './auth-metrics';
 import type { RevocationReason } from './tokens/session-revocation.service';
 
 const CONTEXT = 'SecurityEvent';
@@ -22,7 +22,7 @@ export interface SecurityEventContext {
 @Injectable()
 export class SecurityEventsService {
   constructor(
-    private readonly metrics: MetricsService,
+    private readonly metrics: AuthMetrics,
     // This app's own logger, not Nest's process-wide static one: with several apps in one
     // process (tests, embedding) every event still lands in the log of the app it happened in.
     private readonly logger: JsonLogger,

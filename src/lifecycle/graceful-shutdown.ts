@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import { Server as NetServer, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger as Pino } from 'pino';
-import { TokenCleanupService } from '../auth/cleanup/token-cleanup.service';
 import { PINO } from '../logging/json-logger.service';
+import { ShutdownTasks } from './shutdown-tasks';
 
 interface ConnectionState {
   inFlight: number;
@@ -28,7 +28,7 @@ export function enableGracefulShutdown(app: INestApplication, graceMs: number, s
     if (shuttingDown) return;
     shuttingDown = true;
     logger.log(`${signal}: shutting down, in-flight requests get ${graceMs} ms`);
-    await Promise.all([drain(server, connections, graceMs, logger), app.get(TokenCleanupService).stop()]);
+    await Promise.all([drain(server, connections, graceMs, logger), app.get(ShutdownTasks).stopAll()]);
     await app.close();
     logger.log('Stopped: HTTP server, cleanup job, Postgres and Redis closed');
     pino.flush();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { migrate, readMigrations } = require('../../scripts/migrate');
+const { migrate, readMigrations, dropDatabase } = require('../../scripts/migrate');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { schemaSql } = require('../../scripts/prisma-schema-sql');
 
@@ -34,15 +34,15 @@ async function withFreshDatabase<T>(name: string, fn: (url: string) => Promise<T
   admin.pathname = '/postgres';
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
+  await dropDatabase(url.toString());
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}"`);
   await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
   try {
     return await fn(url.toString());
   } finally {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
+    await dropDatabase(url.toString());
   }
 }
 

@@ -1,7 +1,7 @@
 // Drops the run's database and deletes its Redis keys.
 const fs = require('node:fs');
-const { Client } = require('pg');
 const Redis = require('ioredis').default;
+const { dropDatabase } = require('../../scripts/migrate');
 
 module.exports = async () => {
   const file = process.env.AUTH_TEST_STATE;
@@ -9,13 +9,7 @@ module.exports = async () => {
   const env = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.rmSync(file, { force: true });
   if (process.env.KEEP_TEST_DB) return;
-  const url = new URL(env.DATABASE_URL);
-  const db = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-  await admin.end();
+  await dropDatabase(env.DATABASE_URL);
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   let cursor = '0';

@@ -1,6 +1,6 @@
-import { Client } from 'pg';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { migrate } = require('../../scripts/migrate');
+const migrator = require('../../scripts/migrate');
+const { migrate } = migrator;
 
 /**
  * A migrated database of its own, for tests whose work spans whole tables (the cleanup job)
@@ -14,15 +14,5 @@ export async function createIsolatedDatabase(suffix: string): Promise<{ url: str
   return { url: url.toString(), drop: () => dropDatabase(url.toString()) };
 }
 
-export async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
+/** Drops a database of this run (closing its connections first). */
+export const dropDatabase: (databaseUrl: string) => Promise<void> = migrator.dropDatabase;

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { ShutdownTasks } from '../../lifecycle/shutdown-tasks';
 import { sessionMarkerTtlSeconds } from '../tokens/token-blacklist.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, validateCronExpression } from 'cron';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appConfig, AppConfig } from '../../config/app.config';
 import { authConfig, AuthConfig } from '../../config/auth.config';
-import { MetricsService } from '../../metrics/metrics.service';
+import { AuthMetrics } from '../auth-metrics';
 import { RedisLock } from '../../redis/redis-lock';
 import { RedisService } from '../../redis/redis.service';
 import { CleanupTable, TokenCleanupRepository } from './token-cleanup.repository';
@@ -46,9 +47,10 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
     private readonly repository: TokenCleanupRepository,
     private readonly redis: RedisService,
     private readonly scheduler: SchedulerRegistry,
-    private readonly metrics: MetricsService,
+    private readonly metrics: AuthMetrics,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly shutdown: ShutdownTasks,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +58,8 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
     if (!validateCronExpression(this.config.cleanupCron).valid) {
       throw new Error(`"REFRESH_TOKEN_CLEANUP_CRON" is not a valid cron expression: ${this.config.cleanupCron}`);
     }
+    // On SIGTERM: no new tick, and a running purge stops after its batch.
+    this.shutdown.register(TokenCleanupService.name, () => this.stop());
   }
 
   onApplicationBootstrap(): void {

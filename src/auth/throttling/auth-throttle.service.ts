@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsException } from '../../common/too-many-requests.exception';
 import { throttleConfig, ThrottleConfig } from '../../config/auth.config';
-import { MetricsService } from '../../metrics/metrics.service';
+import { AuthMetrics } from '../auth-metrics';
 import { RedisService } from '../../redis/redis.service';
 
 /** A password check that has taken its throttle points; settle it with its outcome. */
@@ -33,7 +33,7 @@ export class AuthThrottleService {
 
   constructor(
     redis: RedisService,
-    private readonly metrics: MetricsService,
+    private readonly metrics: AuthMetrics,
     @Inject(throttleConfig.KEY) private readonly config: ThrottleConfig,
   ) {
     const limiter = (keyPrefix: string, points: number, duration: number) =>

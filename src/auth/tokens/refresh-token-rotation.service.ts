@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { authConfig, AuthConfig } from '../../config/auth.config';
-import { MetricsService } from '../../metrics/metrics.service';
+import { AuthMetrics } from '../auth-metrics';
 import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
 import { RefreshTokenRepository, SessionContext } from './refresh-token.repository';
@@ -42,7 +42,7 @@ export class RefreshTokenRotationService {
     private readonly revocation: SessionRevocationService,
     private readonly accessTokens: AccessTokenService,
     private readonly securityEvents: SecurityEventsService,
-    private readonly metrics: MetricsService,
+    private readonly metrics: AuthMetrics,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     this.hasher = new TokenHasher(config.refreshTokenSecret);
@@ -65,7 +65,7 @@ export class RefreshTokenRotationService {
    * one Redis SET. Everything else (grace, reuse, unknown tokens) takes the slow path.
    */
   rotate(token: unknown, ctx: SessionContext): Promise<TokenPair> {
-    return this.metrics.track('refresh', () => this.exchange(token, ctx));
+    return this.metrics.timeRefresh(() => this.exchange(token, ctx));
   }
 
   private async exchange(token: unknown, ctx: SessionContext): Promise<TokenPair> {
