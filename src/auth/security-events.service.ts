@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JsonLogger } from '../logging/json-logger.service';
 import { AuthMetrics } from './auth-metrics';
-import type { RevocationReason } from './tokens/session-revocation.service';
+import type { RevocationReason } from './tokens/revocation-reason';
 
 const CONTEXT = 'SecurityEvent';
 

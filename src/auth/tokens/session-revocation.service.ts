@@ -2,12 +2,12 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { RedisService } from '../../redis/redis.service';
 import { SecurityEventsService } from '../security-events.service';
 import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
+import type { RevocationReason } from './revocation-reason';
 import { TokenBlacklistService } from './token-blacklist.service';
 
 /** Written once per Redis data set; its absence means the data set is new. */
 export const DATA_MARKER_KEY = 'redis-data-since';
 
-export type RevocationReason = 'logout' | 'logout_all' | 'reuse' | 'session_revoked' | 'password_reset' | 'password_change';
 
 /**
  * Ends sessions everywhere at once: Postgres first (the source of truth: no refresh can
