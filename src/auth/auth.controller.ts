@@ -2,14 +2,14 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nes
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../common/api-errors';
-import { PublicUser } from '../users/users.service';
+import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
-import { CurrentUser } from './decorators/current-user.decorator';
-import { ChangePasswordDto, ForgotPasswordDto, LoginDto, RegisterDto, ResetPasswordDto } from './dto/credentials.dto';
-import { AcceptedDto, RefreshTokenBodyDto, TokenResponseDto, UserDto } from './dto/token-response.dto';
-import { AccessTokenGuard, AuthenticatedUser } from './guards/access-token.guard';
-import { PasswordService } from './passwords/password.service';
-import { RefreshTokenTransport, sessionContext } from './refresh-token.transport';
+import { Client, ClientContext } from './client-context.decorator';
+import { LoginDto, RegisterDto } from './dto/credentials.dto';
+import { RefreshTokenBodyDto, TokenResponseDto } from './dto/token-response.dto';
+import { RefreshTokenTransport } from './refresh-token.transport';
+import { AccessTokenGuard, AuthenticatedUser } from './tokens/access-token.guard';
+import { CurrentUser } from './tokens/current-user.decorator';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
 
 const TransportHeader = () =>
@@ -27,14 +27,13 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly rotation: RefreshTokenRotationService,
     private readonly transport: RefreshTokenTransport,
-    private readonly passwords: PasswordService,
   ) {}
 
   @Post('register')
   @ApiResponse({ status: 201, type: UserDto })
   @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered', 429: 'Too many registrations from this address (Retry-After)' })
-  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<PublicUser> {
-    return this.auth.register(dto.email, dto.password, sessionContext(req));
+  register(@Body() dto: RegisterDto, @Client() client: ClientContext): Promise<UserDto> {
+    return this.auth.register(dto.email, dto.password, client);
   }
 
   @Post('login')
@@ -47,9 +46,14 @@ export class AuthController {
     403: 'Cookie login from an Origin not in ALLOWED_ORIGINS',
     429: 'Too many failed logins (Retry-After)',
   })
-  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
+  async login(
+    @Body() dto: LoginDto,
+    @Client() client: ClientContext,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponseDto> {
     this.transport.assertMaySetCookie(req);
-    const pair = await this.auth.login(dto.email, dto.password, sessionContext(req));
+    const pair = await this.auth.login(dto.email, dto.password, client);
     return this.transport.send(req, res, pair);
   }
 
@@ -64,8 +68,8 @@ export class AuthController {
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
     503: 'Redis or Postgres unreachable: cannot decide',
   })
-  async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
-    const pair = await this.rotation.rotate(this.transport.read(req), sessionContext(req));
+  async refresh(@Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
+    const pair = await this.rotation.rotate(this.transport.read(req), client);
     return this.transport.send(req, res, pair);
   }
 
@@ -79,11 +83,11 @@ export class AuthController {
     401: 'Unknown refresh token, or a rotated one past the grace window (reuse: the user’s sessions end, as on refresh)',
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
   })
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = this.transport.read(req);
     // The browser forgets the cookie even when the token turns out to be unusable.
     this.transport.clear(res);
-    await this.auth.logout(token, sessionContext(req));
+    await this.auth.logout(token, client);
   }
 
   @Post('logout-all')
@@ -103,34 +107,7 @@ export class AuthController {
   @ApiBearerAuth('access-token')
   @ApiResponse({ status: 200, type: UserDto })
   @ApiErrors({ 401: 'Missing, invalid or revoked access token' })
-  me(@CurrentUser() user: AuthenticatedUser): Promise<PublicUser> {
+  me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
     return this.auth.me(user.userId);
-  }
-
-  @Post('password/forgot')
-  @HttpCode(202)
-  @ApiResponse({ status: 202, type: AcceptedDto, description: 'Always, whether or not the email has an account' })
-  @ApiErrors({ 400: 'Invalid email', 429: 'Too many reset requests from this address (Retry-After)' })
-  async forgotPassword(@Body() dto: ForgotPasswordDto, @Req() req: Request): Promise<AcceptedDto> {
-    await this.passwords.requestReset(dto.email, sessionContext(req));
-    return { message: 'If the address has an account, a reset link is on its way' };
-  }
-
-  @Post('password/reset')
-  @HttpCode(204)
-  @ApiResponse({ status: 204, description: 'Password set; every session of the user ends' })
-  @ApiErrors({ 400: 'Invalid, used or expired token, or weak password' })
-  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
-    return this.passwords.resetPassword(dto.token, dto.password);
-  }
-
-  @Post('password/change')
-  @HttpCode(204)
-  @UseGuards(AccessTokenGuard)
-  @ApiBearerAuth('access-token')
-  @ApiResponse({ status: 204, description: 'Password changed; the user’s other sessions end' })
-  @ApiErrors({ 400: 'Wrong current password or weak new password', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords' })
-  changePassword(@CurrentUser() user: AuthenticatedUser, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
-    return this.passwords.changePassword(user.userId, user.sessionId, dto.currentPassword, dto.newPassword, sessionContext(req));
   }
 }

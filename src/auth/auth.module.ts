@@ -10,15 +10,16 @@ import { AuthMetrics } from './auth-metrics';
 import { AuthService } from './auth.service';
 import { TokenCleanupRepository } from './cleanup/token-cleanup.repository';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
-import { AccessTokenGuard } from './guards/access-token.guard';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { PasswordResetRepository } from './passwords/password-reset.repository';
 import { PasswordService } from './passwords/password.service';
+import { PasswordsController } from './passwords/passwords.controller';
 import { RefreshTokenTransport } from './refresh-token.transport';
 import { SecurityEventsService } from './security-events.service';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
+import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
@@ -40,7 +41,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
       }),
     }),
   ],
-  controllers: [AuthController, SessionsController],
+  controllers: [AuthController, PasswordsController, SessionsController],
   providers: [
     AuthMetrics,
     AuthService,

@@ -1,11 +1,12 @@
 import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthMetrics } from './auth-metrics';
-import { PublicUser, UsersService } from '../users/users.service';
+import { UserDto } from '../users/dto/user.dto';
+import { UsersService } from '../users/users.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { passwordProblem } from './passwords/password-policy';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
 import { SecurityEventsService } from './security-events.service';
-import { SessionContext } from './tokens/refresh-token.repository';
+import type { ClientContext } from './client-context.decorator';
 import { INVALID_REFRESH_TOKEN, RefreshTokenRotationService, TokenPair } from './tokens/refresh-token-rotation.service';
 import { SessionRevocationService } from './tokens/session-revocation.service';
 
@@ -24,7 +25,7 @@ export class AuthService {
     private readonly metrics: AuthMetrics,
   ) {}
 
-  async register(email: string, password: string, ctx: SessionContext): Promise<PublicUser> {
+  async register(email: string, password: string, ctx: ClientContext): Promise<UserDto> {
     await this.throttle.consumeRegister(ctx.ip);
     const problem = passwordProblem(password, email);
     if (problem) throw new BadRequestException(problem);
@@ -32,11 +33,11 @@ export class AuthService {
   }
 
   /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
-  login(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+  login(email: string, password: string, ctx: ClientContext): Promise<TokenPair> {
     return this.metrics.timeLogin(() => this.verifyAndStartSession(email, password, ctx));
   }
 
-  private async verifyAndStartSession(email: string, password: string, ctx: SessionContext): Promise<TokenPair> {
+  private async verifyAndStartSession(email: string, password: string, ctx: ClientContext): Promise<TokenPair> {
     const attempt = await this.throttle.beginPasswordAttempt(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
@@ -52,7 +53,7 @@ export class AuthService {
    * Ends the session the refresh token belongs to (the live token, or one a stale tab rotated
    * inside the grace window). Repeating it is harmless (markers are rewritten).
    */
-  async logout(refreshToken: unknown, ctx: SessionContext): Promise<void> {
+  async logout(refreshToken: unknown, ctx: ClientContext): Promise<void> {
     const owner = await this.rotation.sessionToEnd(refreshToken, ctx);
     if (!owner) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     await this.revocation.endSession(owner.userId, owner.sessionId, 'logout');
@@ -62,7 +63,7 @@ export class AuthService {
     await this.revocation.endAllSessions(userId, 'logout_all');
   }
 
-  async me(userId: string): Promise<PublicUser> {
+  async me(userId: string): Promise<UserDto> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('Account no longer exists');
     return user;

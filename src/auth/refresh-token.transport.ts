@@ -3,7 +3,6 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appConfig, AppConfig } from '../config/app.config';
 import { TokenResponseDto } from './dto/token-response.dto';
-import type { SessionContext } from './tokens/refresh-token.repository';
 import type { TokenPair } from './tokens/refresh-token-rotation.service';
 
 export const REFRESH_COOKIE = 'refresh_token';
@@ -75,13 +74,4 @@ export class RefreshTokenTransport {
   private cookieOptions(): CookieSerializeOptions {
     return { httpOnly: true, sameSite: 'strict', path: '/auth', secure: this.config.cookieSecure };
   }
-}
-
-/** Device information recorded on the session. */
-export function sessionContext(req: FastifyRequest): SessionContext {
-  return {
-    ip: req.ip ?? null,
-    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
-    requestId: req.id ?? null,
-  };
 }

@@ -3,10 +3,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { FIND_CREDENTIALS, FIND_PUBLIC_USER } from './user-statements';
 
-export interface PublicUser {
-  id: string;
-  email: string;
-}
+import { UserDto } from './dto/user.dto';
 
 const PUBLIC_FIELDS = { id: true, email: true } as const;
 
@@ -14,7 +11,7 @@ const PUBLIC_FIELDS = { id: true, email: true } as const;
 export class UsersService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(email: string, passwordHash: string): Promise<PublicUser> {
+  async create(email: string, passwordHash: string): Promise<UserDto> {
     try {
       return await this.prisma.user.create({ data: { email, passwordHash }, select: PUBLIC_FIELDS });
     } catch (err) {
@@ -36,8 +33,8 @@ export class UsersService {
   }
 
   /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
-  async findById(id: string): Promise<PublicUser | null> {
-    const rows = await this.prisma.prepared<PublicUser>(FIND_PUBLIC_USER, [id]);
+  async findById(id: string): Promise<UserDto | null> {
+    const rows = await this.prisma.prepared<UserDto>(FIND_PUBLIC_USER, [id]);
     return rows[0] ?? null;
   }
 }

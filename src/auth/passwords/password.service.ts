@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { authConfig, AuthConfig } from '../../config/auth.config';
 import { MailService } from '../../mail/mail.service';
 import { UsersService } from '../../users/users.service';
-import { SessionContext } from '../tokens/refresh-token.repository';
+import type { ClientContext } from '../client-context.decorator';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
 import { SecurityEventsService } from '../security-events.service';
@@ -38,12 +38,12 @@ export class PasswordService {
    * Always the same answer, at the same speed: the lookup, the token and the mail happen after
    * the response, so neither body nor timing tells whether the email has an account.
    */
-  async requestReset(email: string, ctx: SessionContext): Promise<void> {
+  async requestReset(email: string, ctx: ClientContext): Promise<void> {
     if (!(await this.throttle.consumeForgot(email, ctx.ip))) return; // same answer, no mail
     void this.issueReset(email, ctx).catch((err: Error) => this.logger.error(`Password reset request failed: ${err.message}`));
   }
 
-  private async issueReset(email: string, ctx: SessionContext): Promise<void> {
+  private async issueReset(email: string, ctx: ClientContext): Promise<void> {
     const user = await this.users.findCredentials(email);
     this.securityEvents.passwordResetRequested({
       userId: user?.id,
@@ -80,7 +80,7 @@ export class PasswordService {
   }
 
   /** Changes the password of a signed-in user; the user's other sessions end, this one stays. */
-  async changePassword(userId: string, sessionId: string, current: string, next: string, ctx: SessionContext): Promise<void> {
+  async changePassword(userId: string, sessionId: string, current: string, next: string, ctx: ClientContext): Promise<void> {
     const user = await this.users.findCredentialsById(userId);
     if (!user) throw new BadRequestException('Account no longer exists');
     // Guessing the current password through a stolen access token counts as failed logins.

@@ -1,10 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-errors';
-import { SessionDto } from '../dto/token-response.dto';
-import { CurrentUser } from '../decorators/current-user.decorator';
-import { AccessTokenGuard, AuthenticatedUser } from '../guards/access-token.guard';
-import { SessionsService, SessionView } from './sessions.service';
+import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
+import { CurrentUser } from '../tokens/current-user.decorator';
+import { SessionDto } from './dto/session.dto';
+import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @ApiBearerAuth('access-token')
@@ -16,7 +16,7 @@ export class SessionsController {
 
   @Get()
   @ApiResponse({ status: 200, type: [SessionDto], description: 'The live sessions (devices) of the user' })
-  list(@CurrentUser() user: AuthenticatedUser): Promise<SessionView[]> {
+  list(@CurrentUser() user: AuthenticatedUser): Promise<SessionDto[]> {
     return this.sessions.list(user.userId, user.sessionId);
   }
 

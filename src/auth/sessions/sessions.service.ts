@@ -1,15 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { SessionDto } from './dto/session.dto';
 import { RefreshTokenRepository } from '../tokens/refresh-token.repository';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
 
-export interface SessionView {
-  id: string;
-  createdAt: Date;
-  lastUsedAt: Date;
-  userAgent: string | null;
-  ip: string | null;
-  current: boolean;
-}
 
 /** A user's view of their own sessions (devices), and ending one of them. */
 @Injectable()
@@ -19,7 +12,7 @@ export class SessionsService {
     private readonly revocation: SessionRevocationService,
   ) {}
 
-  async list(userId: string, currentSessionId: string): Promise<SessionView[]> {
+  async list(userId: string, currentSessionId: string): Promise<SessionDto[]> {
     const sessions = await this.tokens.listLiveSessions(userId);
     return sessions.map((s) => ({ ...s, current: s.id === currentSessionId }));
   }

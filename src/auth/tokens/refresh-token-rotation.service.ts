@@ -3,7 +3,8 @@ import { authConfig, AuthConfig } from '../../config/auth.config';
 import { AuthMetrics } from '../auth-metrics';
 import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
-import { RefreshTokenRepository, SessionContext } from './refresh-token.repository';
+import type { ClientContext } from '../client-context.decorator';
+import { RefreshTokenRepository } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
 import { TokenBlacklistService } from './token-blacklist.service';
@@ -49,7 +50,7 @@ export class RefreshTokenRotationService {
   }
 
   /** Opens a new session (login) and returns its first token pair. */
-  async startSession(userId: string, ctx: SessionContext): Promise<TokenPair> {
+  async startSession(userId: string, ctx: ClientContext): Promise<TokenPair> {
     const refreshToken = generateOpaqueToken();
     const issued = await this.repository.createSession(
       userId,
@@ -64,11 +65,11 @@ export class RefreshTokenRotationService {
    * Exchanges a refresh token for a new pair. Hot path: one Redis GET, one SQL statement,
    * one Redis SET. Everything else (grace, reuse, unknown tokens) takes the slow path.
    */
-  rotate(token: unknown, ctx: SessionContext): Promise<TokenPair> {
+  rotate(token: unknown, ctx: ClientContext): Promise<TokenPair> {
     return this.metrics.timeRefresh(() => this.exchange(token, ctx));
   }
 
-  private async exchange(token: unknown, ctx: SessionContext): Promise<TokenPair> {
+  private async exchange(token: unknown, ctx: ClientContext): Promise<TokenPair> {
     if (!isWellFormedToken(token)) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     const hash = this.hasher.hash(token);
     // Redis unreachable throws here, before anything changes: the caller answers 503.
@@ -98,7 +99,7 @@ export class RefreshTokenRotationService {
    * it is presented: a thief with an old copy must not sign the owner out unnoticed, so it
    * trips reuse detection as on refresh and is refused. Null: no session to end.
    */
-  async sessionToEnd(token: unknown, ctx: SessionContext): Promise<{ userId: string; sessionId: string } | null> {
+  async sessionToEnd(token: unknown, ctx: ClientContext): Promise<{ userId: string; sessionId: string } | null> {
     if (!isWellFormedToken(token)) return null;
     const hash = this.hasher.hash(token);
     const listed = await this.blacklist.find(hash);
@@ -148,7 +149,7 @@ export class RefreshTokenRotationService {
     return this.pair(successor, retired.userId, retired.sessionId, current.expiresAt);
   }
 
-  private async reportReuse(retired: RetiredToken, ctx: SessionContext): Promise<void> {
+  private async reportReuse(retired: RetiredToken, ctx: ClientContext): Promise<void> {
     const scope = this.config.reuseRevokes;
     const ended =
       scope === 'user'

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { ClientContext } from '../client-context.decorator';
 import { PrismaService } from '../../prisma/prisma.service';
 import { CREATE_SESSION, ROTATE_REFRESH_TOKEN } from './token-statements';
 
@@ -43,13 +44,6 @@ export interface LiveSession {
   ip: string | null;
 }
 
-export interface SessionContext {
-  userAgent: string | null;
-  ip: string | null;
-  /** The X-Request-Id of the request, for security events (not stored). */
-  requestId?: string | null;
-}
-
 /**
  * Every SQL statement on sessions and refresh tokens. The hot paths (login, rotation) are one
  * statement each; revocation is one short transaction that locks token rows before session
@@ -64,7 +58,7 @@ export class RefreshTokenRepository {
     userId: string,
     tokenHash: Buffer,
     ttl: { idle: number; absolute: number },
-    ctx: SessionContext,
+    ctx: ClientContext,
   ): Promise<IssuedToken> {
     const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
       userId,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { AccessTokenService } from '../tokens/access-token.service';
-import { TokenBlacklistService } from '../tokens/token-blacklist.service';
+import { AccessTokenService } from './access-token.service';
+import { TokenBlacklistService } from './token-blacklist.service';
 
 export interface AuthenticatedUser {
   userId: string;

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedRequest, AuthenticatedUser } from '../guards/access-token.guard';
+import type { AuthenticatedRequest, AuthenticatedUser } from './access-token.guard';
 
 /** The caller of a route protected by AccessTokenGuard: `@CurrentUser() user: AuthenticatedUser`. */
 export const CurrentUser = createParamDecorator(
