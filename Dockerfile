@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: build with dev dependencies, run with production dependencies only, as a non-root user.
+# Node 24, the current LTS. Multi-stage: build with dev dependencies, run with production dependencies only, as a non-root user.
 # Migrations are a separate step (the `migrate` service in docker-compose.yml, or
 # `docker run --rm <image> node scripts/migrate.js` before rolling out a new version).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +13,7 @@ COPY scripts ./scripts
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app

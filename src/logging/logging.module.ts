@@ -1,9 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import pino from 'pino';
+import pinoPretty from 'pino-pretty';
 import { appConfig, AppConfig } from '../config/app.config';
 import { JsonLogger, PINO } from './json-logger.service';
 
-/** Where log lines go: stdout in production, a capturing stream in tests. */
+/**
+ * Where log lines go: JSON on stdout; readable lines instead when a person is watching (stdout
+ * is a terminal, outside production); a capturing stream in tests.
+ */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
 
 /** Nest's level names → pino's. */
@@ -32,7 +36,14 @@ export const REDACTED_PATHS = [
 @Global()
 @Module({
   providers: [
-    { provide: LOG_DESTINATION, useFactory: () => pino.destination({ fd: 1, sync: false }) },
+    {
+      provide: LOG_DESTINATION,
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) =>
+        process.stdout.isTTY && config.nodeEnv !== 'production'
+          ? pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true })
+          : pino.destination({ fd: 1, sync: false }),
+    },
     {
       provide: PINO,
       inject: [appConfig.KEY, LOG_DESTINATION],

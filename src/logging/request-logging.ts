@@ -21,9 +21,10 @@ const pathOf = (url: string) => {
 
 /**
  * Echoes the request id (`request.id`, also carried by security events) in X-Request-Id, and
- * writes one access-log record per request when the level allows it. The query string is
- * dropped: it may hold a token (a reset link pasted into the wrong place, say). Credentials in
- * headers are censored by the logger's redaction paths.
+ * writes one access-log record per request when the level allows it (`LOG_LEVEL=log` or more
+ * verbose); request and response headers only at `debug`. The query string is dropped: it may
+ * hold a token (a reset link pasted into the wrong place, say). Credentials in headers are
+ * censored by the logger's redaction paths.
  */
 export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -31,14 +32,17 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): 
     done();
   });
   if (!logger.isLevelEnabled('info')) return;
+  const withHeaders = logger.isLevelEnabled('debug');
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const path = pathOf(request.url);
     if (!QUIET_PATHS.has(path)) {
       const level = reply.statusCode >= 500 ? 'error' : 'info';
+      const req = { id: request.id, method: request.method, path, remoteAddress: request.ip };
+      const res = { statusCode: reply.statusCode };
       logger[level](
         {
-          req: { id: request.id, method: request.method, path, headers: request.headers, remoteAddress: request.ip },
-          res: { statusCode: reply.statusCode, headers: reply.getHeaders() },
+          req: withHeaders ? { ...req, headers: request.headers } : req,
+          res: withHeaders ? { ...res, headers: reply.getHeaders() } : res,
           responseTime: Math.round(reply.elapsedTime * 100) / 100,
         },
         'request completed',

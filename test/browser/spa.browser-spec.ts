@@ -39,6 +39,7 @@ describe('browser SPA (Chromium, cookie transport)', () => {
     api = await startAppProcess({
       ALLOWED_ORIGINS: spaOrigin,
       COOKIE_SECURE: 'false', // plain http on localhost
+      LOG_LEVEL: 'debug', // test 5 reads the request headers from the access log
       REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS),
     });
     apiUrl = `http://localhost:${api.port}`;

@@ -129,7 +129,26 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
       expect(record).toMatchObject({ req: { method: 'GET', path: '/auth/me' }, res: { statusCode: 401 } });
     });
 
-    it('redacts authorization, cookie, set-cookie and password/token fields', async () => {
+    it('logs no headers at the default level', async () => {
+      const session = await registerAndLogin(t);
+      const before = t.logs.lines.length;
+      await me(t, session.accessToken).expect(200);
+      const record = t.logs.records().slice(before).find((r) => r.req?.path === '/auth/me');
+      expect(record).toMatchObject({ req: { method: 'GET', path: '/auth/me' }, res: { statusCode: 200 } });
+      expect(record!.req.headers).toBeUndefined();
+      expect(record!.res.headers).toBeUndefined();
+    });
+
+    it('at debug level logs headers, redacting authorization, cookie, set-cookie and password/token fields', async () => {
+      const verbose = await createTestApp({ app: { logLevel: 'debug' } });
+      try {
+        await redactsCredentials(verbose);
+      } finally {
+        await verbose.close();
+      }
+    });
+
+    async function redactsCredentials(t: TestApp): Promise<void> {
       const session = await registerAndLogin(t);
       const before = t.logs.lines.length;
       await me(t, session.accessToken).set('Cookie', `refresh_token=${session.refreshToken}`).expect(200);
@@ -144,7 +163,7 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
       for (const secret of [session.accessToken, session.refreshToken, cookieLogin.body.accessToken, PASSWORD]) {
         expect(text).not.toContain(secret);
       }
-    });
+    }
 
     it('writes security events as named records with user and session ids, never a token', async () => {
       const session = await registerAndLogin(t);
