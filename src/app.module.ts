@@ -4,8 +4,10 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { appConfig } from './config/app.config';
 import { authConfig, throttleConfig } from './config/auth.config';
-import { applyToProcessEnv, validateEnv } from './config/env.validation';
-import { databaseConfig, mailConfig, redisConfig } from './config/infra.config';
+import { databaseConfig } from './config/database.config';
+import { acceptEnvironment } from './config/env.validation';
+import { mailConfig } from './config/mail.config';
+import { redisConfig } from './config/redis.config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { LifecycleModule } from './lifecycle/shutdown-tasks';
@@ -17,11 +19,11 @@ import { RedisModule } from './redis/redis.module';
   imports: [
     ConfigModule.forRoot({
       isGlobal: true,
-      // The real environment wins over .env; validateEnv writes the checked values (with
-      // defaults, normalised) back to process.env, where the config factories read them.
+      // The real environment wins over .env. Checked once; each config file builds its typed
+      // settings from that result (never from raw process.env strings).
       envFilePath: '.env',
       ignoreEnvFile: process.env.NODE_ENV === 'test',
-      validate: (raw) => applyToProcessEnv(validateEnv(raw)),
+      validate: acceptEnvironment,
       load: [appConfig, authConfig, throttleConfig, databaseConfig, redisConfig, mailConfig],
     }),
     // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).

@@ -85,11 +85,56 @@ export function splitList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** Every variable after validation, typed: what the config files build their settings from. */
+export interface Environment {
+  NODE_ENV: 'development' | 'production' | 'test';
+  PORT: number;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_PREPARED_STATEMENTS?: boolean;
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  REDIS_MODE: 'standalone' | 'sentinel' | 'cluster';
+  REDIS_NODES?: string;
+  REDIS_SENTINEL_MASTER: string;
+  JWT_ACCESS_SECRET: string;
+  REFRESH_TOKEN_SECRET: string;
+  ACCESS_TOKEN_TTL: number;
+  REFRESH_TOKEN_TTL: number;
+  REFRESH_TOKEN_ABSOLUTE_TTL: number;
+  REFRESH_TOKEN_REUSE_GRACE: number;
+  REUSE_REVOKES: 'user' | 'session';
+  PASSWORD_RESET_TTL: number;
+  REFRESH_TOKEN_CLEANUP_CRON: string;
+  REFRESH_TOKEN_CLEANUP_BATCH_SIZE: number;
+  REFRESH_TOKEN_CLEANUP_PAUSE_MS: number;
+  ALLOWED_ORIGINS: string;
+  COOKIE_SECURE: boolean;
+  TRUST_PROXY: boolean | number | string;
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: number;
+  LOGIN_MAX_FAILURES_PER_IP: number;
+  LOGIN_FAILURE_WINDOW: number;
+  LOGIN_SLOWDOWN_MS: number;
+  FORGOT_MAX_PER_EMAIL: number;
+  FORGOT_MAX_PER_IP: number;
+  FORGOT_WINDOW: number;
+  REGISTER_MAX_PER_IP: number;
+  REGISTER_WINDOW: number;
+  SMTP_URL?: string;
+  MAIL_FROM: string;
+  APP_URL: string;
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  DOCS_ENABLED: boolean;
+  METRICS_ENABLED: boolean;
+  METRICS_TOKEN?: string;
+  SHUTDOWN_GRACE_MS: number;
+}
+
 /**
  * Validates the environment at start-up. Throws one error naming every bad variable,
  * which stops the process before anything listens.
  */
-export function validateEnv(raw: Record<string, unknown>): Record<string, unknown> {
+export function validateEnv(raw: Record<string, unknown>): Environment {
   const { error, value } = envSchema.validate(raw, { abortEarly: false, convert: true });
   const problems = error ? error.details.map((d) => d.message) : [];
   if (!error && value.NODE_ENV === 'production') problems.push(...productionProblems(value));
@@ -110,10 +155,15 @@ function productionProblems(env: Record<string, any>): string[] {
   return problems;
 }
 
-/** Writes validated values back as strings (booleans and numbers normalised). */
-export function applyToProcessEnv(env: Record<string, unknown>): Record<string, unknown> {
-  for (const [key, value] of Object.entries(env)) {
-    if (['string', 'number', 'boolean'].includes(typeof value)) process.env[key] = String(value);
-  }
-  return env;
+let accepted: Environment | undefined;
+
+/** ConfigModule's `validate` hook: checks the environment once and keeps the typed result. */
+export function acceptEnvironment(raw: Record<string, unknown>): Environment {
+  accepted = validateEnv(raw);
+  return accepted;
+}
+
+/** The validated environment the config files read (validating process.env if start-up has not). */
+export function environment(): Environment {
+  return (accepted ??= validateEnv(process.env));
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
-import { mailConfig, MailConfig } from '../config/infra.config';
+import { mailConfig, MailConfig } from '../config/mail.config';
 
 export interface Mail {
   to: string;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
-import { databaseConfig, DatabaseConfig } from '../config/infra.config';
+import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { PrismaClient } from '../generated/prisma/client';
 
 /** A statement Postgres parses and plans once per connection, then runs by name. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis, { Cluster, RedisOptions } from 'ioredis';
-import { redisConfig, RedisConfig } from '../config/infra.config';
+import { redisConfig, RedisConfig } from '../config/redis.config';
 
 /** A standalone/sentinel connection or a cluster: every key the service uses fits both. */
 export type RedisClient = Redis | Cluster;

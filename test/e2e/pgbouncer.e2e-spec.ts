@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
-import { databaseSettings } from '../../src/config/infra.config';
+import { databaseSettings } from '../../src/config/database.config';
+import { validateEnv } from '../../src/config/env.validation';
 import { dropDatabase } from '../support/isolated-database';
 import { TestPgBouncer } from '../support/pgbouncer';
 import { createTestApp, login, me, PASSWORD, refreshBody, registerAndLogin, sleep, TestApp } from '../support/test-app';
@@ -52,7 +53,7 @@ describe('behind PgBouncer in transaction pooling mode', () => {
     expect(runs.flat()).toEqual(readMigrations().map((m: { name: string }) => m.name));
     expect(await migrate(url, () => undefined)).toEqual([]);
     t = await createTestApp({
-      database: databaseSettings({ ...process.env, DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: '', DATABASE_POOL_SIZE: '10' }),
+      database: databaseSettings(validateEnv({ ...process.env, DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: '', DATABASE_POOL_SIZE: '10' })),
       auth: { reuseGrace: 1 },
     });
     expect(t.app.get(TokenCleanupService)).toBeDefined();
@@ -108,7 +109,7 @@ describe('behind PgBouncer in transaction pooling mode', () => {
 
   it('breaks with named prepared statements (why the setting exists): the same traffic gets 500s', async () => {
     const named = await createTestApp({
-      database: databaseSettings({ ...process.env, DATABASE_URL: bouncer.url(database), DATABASE_PREPARED_STATEMENTS: 'true', DATABASE_POOL_SIZE: '10' }),
+      database: databaseSettings(validateEnv({ ...process.env, DATABASE_URL: bouncer.url(database), DATABASE_PREPARED_STATEMENTS: 'true', DATABASE_POOL_SIZE: '10' })),
     });
     try {
       const sessions = await Promise.all(Array.from({ length: 8 }, () => registerAndLogin(named).catch(() => null)));
@@ -123,13 +124,14 @@ describe('behind PgBouncer in transaction pooling mode', () => {
 });
 
 describe('DATABASE_URL ?pgbouncer=true and DATABASE_PREPARED_STATEMENTS', () => {
-  const base = { DATABASE_URL: 'postgresql://u@h:6432/db?pgbouncer=true&sslmode=disable' };
+  const settings = (env: Record<string, string>) => databaseSettings(validateEnv({ ...process.env, DATABASE_PREPARED_STATEMENTS: '', ...env }));
+  const pooled = 'postgresql://u@h:6432/db?pgbouncer=true&sslmode=disable';
   it('turns named statements off for ?pgbouncer=true and keeps it out of the URL pg sees', () => {
-    expect(databaseSettings(base)).toMatchObject({ namedStatements: false, url: 'postgresql://u@h:6432/db?sslmode=disable' });
+    expect(settings({ DATABASE_URL: pooled })).toMatchObject({ namedStatements: false, url: 'postgresql://u@h:6432/db?sslmode=disable' });
   });
   it('lets an explicit setting win (PgBouncer >= 1.21 with max_prepared_statements), defaults to named', () => {
-    expect(databaseSettings({ ...base, DATABASE_PREPARED_STATEMENTS: 'true' }).namedStatements).toBe(true);
-    expect(databaseSettings({ DATABASE_URL: 'postgresql://u@h/db' }).namedStatements).toBe(true);
-    expect(databaseSettings({ DATABASE_URL: 'postgresql://u@h/db', DATABASE_PREPARED_STATEMENTS: 'false' }).namedStatements).toBe(false);
+    expect(settings({ DATABASE_URL: pooled, DATABASE_PREPARED_STATEMENTS: 'true' }).namedStatements).toBe(true);
+    expect(settings({ DATABASE_URL: 'postgresql://u@h/db' }).namedStatements).toBe(true);
+    expect(settings({ DATABASE_URL: 'postgresql://u@h/db', DATABASE_PREPARED_STATEMENTS: 'false' }).namedStatements).toBe(false);
   });
 });

@@ -9,7 +9,9 @@ import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/app
 import { appConfig, AppConfig } from '../../src/config/app.config';
 import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
-import { databaseConfig, DatabaseConfig, mailConfig, MailConfig, redisConfig, RedisConfig } from '../../src/config/infra.config';
+import { databaseConfig, DatabaseConfig } from '../../src/config/database.config';
+import { mailConfig, MailConfig } from '../../src/config/mail.config';
+import { redisConfig, RedisConfig } from '../../src/config/redis.config';
 import { PrismaService } from '../../src/prisma/prisma.service';
 import { RedisService } from '../../src/redis/redis.service';
 
