@@ -25,9 +25,11 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const hash = (token) => createHmac('sha256', hashKey).update(token).digest();
 const sign = (sub, sid) => jwt.sign({ sid }, jwtKey, { subject: sub, jwtid: randomUUID(), expiresIn: ACCESS_TTL, algorithm: 'HS256' });
 
-// The product's own statement texts, from the build (`npm run bench` builds first).
-const { CREATE_SESSION, ROTATE_REFRESH_TOKEN } = require('../dist/auth/tokens/token-statements');
-const { FIND_CREDENTIALS, FIND_PUBLIC_USER } = require('../dist/users/user-statements');
+// The product's own statement texts, exported by its repositories, from the build (`npm run
+// bench` builds first). Loading those modules loads Nest's decorators too; nothing of them runs.
+const { CREATE_SESSION } = require('../dist/auth/sessions/session.repository');
+const { ROTATE_REFRESH_TOKEN } = require('../dist/auth/tokens/refresh-token.repository');
+const { FIND_CREDENTIALS, FIND_PUBLIC_USER } = require('../dist/users/users.repository');
 
 let dummyHash;
 

@@ -8,7 +8,6 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthMetrics } from './auth-metrics';
 import { AuthService } from './auth.service';
-import { TokenCleanupRepository } from './cleanup/token-cleanup.repository';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { PasswordResetRepository } from './passwords/password-reset.repository';
@@ -16,6 +15,7 @@ import { PasswordService } from './passwords/password.service';
 import { PasswordsController } from './passwords/passwords.controller';
 import { RefreshTokenTransport } from './refresh-token.transport';
 import { SecurityEventsService } from './security-events.service';
+import { SessionRepository } from './sessions/session.repository';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
@@ -51,6 +51,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     PasswordHasherService,
     PasswordResetRepository,
     PasswordService,
+    SessionRepository,
     SessionsService,
     RefreshTokenRepository,
     RefreshTokenRotationService,
@@ -58,7 +59,6 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     SecurityEventsService,
     SessionRevocationService,
     TokenBlacklistService,
-    TokenCleanupRepository,
     TokenCleanupService,
   ],
   // Everything another module needs to put `@UseGuards(AccessTokenGuard)` on its routes.

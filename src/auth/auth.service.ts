@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthMetrics } from './auth-metrics';
 import { UserDto } from '../users/dto/user.dto';
-import { UsersService } from '../users/users.service';
+import { UsersRepository } from '../users/users.repository';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { passwordProblem } from './passwords/password-policy';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
@@ -16,7 +16,7 @@ const INVALID_CREDENTIALS = 'Invalid email or password';
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly users: UsersService,
+    private readonly users: UsersRepository,
     private readonly passwords: PasswordHasherService,
     private readonly rotation: RefreshTokenRotationService,
     private readonly revocation: SessionRevocationService,
@@ -29,7 +29,9 @@ export class AuthService {
     await this.throttle.consumeRegister(ctx.ip);
     const problem = passwordProblem(password, email);
     if (problem) throw new BadRequestException(problem);
-    return this.users.create(email, await this.passwords.hash(password));
+    const user = await this.users.create(email, await this.passwords.hash(password));
+    if (!user) throw new ConflictException('Email is already registered');
+    return user;
   }
 
   /** One message and (through the dummy hash) one timing for unknown email and wrong password. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
-import { PrismaClient } from '../generated/prisma/client';
+import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 /** A statement Postgres parses and plans once per connection, then runs by name. */
 export interface PreparedStatement {
@@ -49,5 +49,15 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       ? await this.pool.query({ name: statement.name, text: statement.text, values })
       : await this.pool.query(statement.text, values);
     return result.rows as T[];
+  }
+
+  /**
+   * One bounded DELETE, for the cleanup job's purges. `FOR UPDATE SKIP LOCKED` never waits for a
+   * row a live request holds (a rotation in flight), and each statement commits on its own, so
+   * no lock outlives a batch. `table` is a repository's constant, never input.
+   */
+  deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions', where: Prisma.Sql, limit: number): Promise<number> {
+    const t = Prisma.raw(table);
+    return this.$executeRaw`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${where} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
   }
 }

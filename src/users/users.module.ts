@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { UsersService } from './users.service';
+import { UsersRepository } from './users.repository';
 
-@Module({ providers: [UsersService], exports: [UsersService] })
+@Module({ providers: [UsersRepository], exports: [UsersRepository] })
 export class UsersModule {}

@@ -9,7 +9,11 @@ import { authConfig, AuthConfig } from '../../config/auth.config';
 import { AuthMetrics } from '../auth-metrics';
 import { RedisLock } from '../../redis/redis-lock';
 import { RedisService } from '../../redis/redis.service';
-import { CleanupTable, TokenCleanupRepository } from './token-cleanup.repository';
+import { PasswordResetRepository } from '../passwords/password-reset.repository';
+import { SessionRepository } from '../sessions/session.repository';
+import { RefreshTokenRepository } from '../tokens/refresh-token.repository';
+
+export type CleanupTable = 'refresh_tokens' | 'password_resets' | 'sessions';
 
 export const CLEANUP_JOB_NAME = 'token-cleanup';
 /** Long enough for a slow batch; extended after every batch, freed if the holder dies. */
@@ -44,7 +48,9 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
   private stopping = false;
 
   constructor(
-    private readonly repository: TokenCleanupRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly passwordResets: PasswordResetRepository,
+    private readonly sessions: SessionRepository,
     private readonly redis: RedisService,
     private readonly scheduler: SchedulerRegistry,
     private readonly metrics: AuthMetrics,
@@ -118,14 +124,14 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
     try {
       const tables = [
         await this.purge('refresh_tokens', lock, [
-          (n) => this.repository.deleteRevokedRefreshTokens(n),
-          (n) => this.repository.deleteExpiredRefreshTokens(n),
+          (n) => this.refreshTokens.deleteRevokedBatch(n),
+          (n) => this.refreshTokens.deleteExpiredBatch(n),
         ]),
         await this.purge('password_resets', lock, [
-          (n) => this.repository.deleteUsedPasswordResets(n),
-          (n) => this.repository.deleteExpiredPasswordResets(n),
+          (n) => this.passwordResets.deleteUsedBatch(n),
+          (n) => this.passwordResets.deleteExpiredBatch(n),
         ]),
-        await this.purge('sessions', lock, [(n) => this.repository.deleteDeadSessions(n, sessionMarkerTtlSeconds(this.config.accessTokenTtl))]),
+        await this.purge('sessions', lock, [(n) => this.sessions.deleteDeadBatch(n, sessionMarkerTtlSeconds(this.config.accessTokenTtl))]),
       ];
       const durationMs = Date.now() - started;
       this.logger.log(`Token cleanup done in ${durationMs} ms`);

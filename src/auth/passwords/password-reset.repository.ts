@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../prisma/prisma.service';
 
+/** The queries of `password_resets` (setting the password itself is the users repository's). */
 @Injectable()
 export class PasswordResetRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -23,36 +25,11 @@ export class PasswordResetRepository {
     return rows[0] ?? null;
   }
 
-  /**
-   * Spends the token and sets the new password hash in one statement: of two concurrent
-   * resets with one token, the row lock lets exactly one through. Returns the user id, or
-   * null when the token was already spent or expired.
-   */
-  async consumeAndSetPassword(tokenHash: Buffer, passwordHash: string): Promise<string | null> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      WITH spent AS (
-        UPDATE password_resets SET used_at = now()
-         WHERE token_hash = ${tokenHash} AND used_at IS NULL AND expires_at > now()
-        RETURNING user_id
-      ), others AS (
-        UPDATE password_resets SET used_at = now()
-         WHERE user_id = (SELECT user_id FROM spent) AND used_at IS NULL AND token_hash <> ${tokenHash}
-      )
-      UPDATE users u SET password_hash = ${passwordHash}, updated_at = now()
-        FROM spent WHERE u.id = spent.user_id
-      RETURNING u.id`;
-    return rows[0]?.id ?? null;
+  deleteUsedBatch(limit: number): Promise<number> {
+    return this.prisma.deleteBatch('password_resets', Prisma.sql`used_at IS NOT NULL`, limit);
   }
 
-  /**
-   * Sets a signed-in user's new password and retires every unused reset link in the same
-   * statement: a link mailed before the change must not undo it.
-   */
-  async setPasswordRetiringResets(userId: string, passwordHash: string): Promise<void> {
-    await this.prisma.$executeRaw`
-      WITH retired AS (
-        UPDATE password_resets SET used_at = now() WHERE user_id = ${userId}::uuid AND used_at IS NULL
-      )
-      UPDATE users SET password_hash = ${passwordHash}, updated_at = now() WHERE id = ${userId}::uuid`;
+  deleteExpiredBatch(limit: number): Promise<number> {
+    return this.prisma.deleteBatch('password_resets', Prisma.sql`expires_at < now()`, limit);
   }
 }

@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common'
 import { createHmac } from 'node:crypto';
 import { authConfig, AuthConfig } from '../../config/auth.config';
 import { MailService } from '../../mail/mail.service';
-import { UsersService } from '../../users/users.service';
+import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context.decorator';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
@@ -21,7 +21,7 @@ export class PasswordService {
   private readonly hasher: TokenHasher;
 
   constructor(
-    private readonly users: UsersService,
+    private readonly users: UsersRepository,
     private readonly resets: PasswordResetRepository,
     private readonly passwords: PasswordHasherService,
     private readonly revocation: SessionRevocationService,
@@ -74,7 +74,7 @@ export class PasswordService {
     // A weak password does not spend the token: the user may try another.
     const problem = passwordProblem(password, owner.email);
     if (problem) throw new BadRequestException(problem);
-    const userId = await this.resets.consumeAndSetPassword(hash, await this.passwords.hash(password));
+    const userId = await this.users.setPasswordSpendingReset(hash, await this.passwords.hash(password));
     if (!userId) throw new BadRequestException(INVALID_RESET_TOKEN);
     await this.revocation.endAllSessions(userId, 'password_reset');
   }
@@ -92,7 +92,7 @@ export class PasswordService {
     await attempt.succeeded();
     const problem = passwordProblem(next, user.email);
     if (problem) throw new BadRequestException(problem);
-    await this.resets.setPasswordRetiringResets(userId, await this.passwords.hash(next));
+    await this.users.setPasswordRetiringResets(userId, await this.passwords.hash(next));
     await this.revocation.endAllSessions(userId, 'password_change', sessionId);
   }
 }

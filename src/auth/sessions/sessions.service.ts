@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { SessionDto } from './dto/session.dto';
-import { RefreshTokenRepository } from '../tokens/refresh-token.repository';
+import { SessionRepository } from './session.repository';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
 
 
@@ -8,18 +8,18 @@ import { SessionRevocationService } from '../tokens/session-revocation.service';
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly tokens: RefreshTokenRepository,
+    private readonly sessions: SessionRepository,
     private readonly revocation: SessionRevocationService,
   ) {}
 
   async list(userId: string, currentSessionId: string): Promise<SessionDto[]> {
-    const sessions = await this.tokens.listLiveSessions(userId);
+    const sessions = await this.sessions.listLiveSessions(userId);
     return sessions.map((s) => ({ ...s, current: s.id === currentSessionId }));
   }
 
   /** 404 for an unknown or ended session and for another user's: no way to probe ids. */
   async end(userId: string, sessionId: string): Promise<void> {
-    if (!(await this.tokens.isSessionLive(sessionId, userId))) throw new NotFoundException('Session not found');
+    if (!(await this.sessions.isSessionLive(sessionId, userId))) throw new NotFoundException('Session not found');
     await this.revocation.endSession(userId, sessionId, 'session_revoked');
   }
 }

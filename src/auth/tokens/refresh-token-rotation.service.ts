@@ -4,6 +4,7 @@ import { AuthMetrics } from '../auth-metrics';
 import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
 import type { ClientContext } from '../client-context.decorator';
+import { SessionRepository } from '../sessions/session.repository';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
@@ -39,6 +40,7 @@ export class RefreshTokenRotationService {
 
   constructor(
     private readonly repository: RefreshTokenRepository,
+    private readonly sessions: SessionRepository,
     private readonly blacklist: TokenBlacklistService,
     private readonly revocation: SessionRevocationService,
     private readonly accessTokens: AccessTokenService,
@@ -52,7 +54,7 @@ export class RefreshTokenRotationService {
   /** Opens a new session (login) and returns its first token pair. */
   async startSession(userId: string, ctx: ClientContext): Promise<TokenPair> {
     const refreshToken = generateOpaqueToken();
-    const issued = await this.repository.createSession(
+    const issued = await this.sessions.createSession(
       userId,
       this.hasher.hash(refreshToken),
       { idle: this.config.refreshTokenTtl, absolute: this.config.refreshTokenAbsoluteTtl },
@@ -134,7 +136,7 @@ export class RefreshTokenRotationService {
     }
     // The row is gone (purged by the cleanup job): the blacklist still remembers the token.
     if (listed?.kind !== 'rotated') return null;
-    if (!(await this.repository.isSessionLive(listed.sessionId))) return null;
+    if (!(await this.sessions.isSessionLive(listed.sessionId))) return null;
     return { ...listed, secondsSinceRotation: (Date.now() - listed.rotatedAtMs) / 1000 };
   }
 

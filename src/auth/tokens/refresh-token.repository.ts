@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { ClientContext } from '../client-context.decorator';
+import { Prisma } from '../../generated/prisma/client';
+import type { PreparedStatement } from '../../prisma/prisma.service';
 import { PrismaService } from '../../prisma/prisma.service';
-import { CREATE_SESSION, ROTATE_REFRESH_TOKEN } from './token-statements';
 
 export interface IssuedToken {
   sessionId: string;
@@ -27,50 +27,35 @@ export interface TokenRecord {
   sessionLive: boolean;
 }
 
-export interface RevokedTokens {
-  sessionIds: string[];
-  tokens: { hash: Buffer; sessionId: string; userId: string; expiresAt: Date }[];
-}
-
-export type RevocationScope =
-  | { sessionId: string; userId: string }
-  | { userId: string; exceptSessionId?: string };
-
-export interface LiveSession {
-  id: string;
-  createdAt: Date;
-  lastUsedAt: Date;
-  userAgent: string | null;
-  ip: string | null;
-}
+/** Retires a live token and inserts its successor; the hot path, so a prepared statement. */
+export const ROTATE_REFRESH_TOKEN: PreparedStatement = {
+  name: 'rotate_refresh_token',
+  text: `
+    WITH old AS (
+      UPDATE refresh_tokens rt
+         SET revoked = true, revoked_at = now(), replaced_by = $3::uuid
+        FROM sessions s
+       WHERE rt.token_hash = $1 AND NOT rt.revoked AND rt.expires_at > now()
+         AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+      RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
+    ), used AS (
+      UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
+    )
+    INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+    SELECT $3::uuid, $2, old.session_id, old.user_id,
+           LEAST(now() + make_interval(secs => $4), old.absolute_expires_at)
+    FROM old
+    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt",
+              (SELECT expires_at FROM old) AS "retiredExpiresAt", now() AS "rotatedAt"`,
+};
 
 /**
- * Every SQL statement on sessions and refresh tokens. The hot paths (login, rotation) are one
- * statement each; revocation is one short transaction that locks token rows before session
- * rows, the same order rotation takes them in, so the two can never deadlock.
+ * The queries of `refresh_tokens`. Rotation is one statement (it also stamps the session's
+ * last use and checks the session is live, under the token's row lock).
  */
 @Injectable()
 export class RefreshTokenRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  /** Opens a session with its first refresh token. */
-  async createSession(
-    userId: string,
-    tokenHash: Buffer,
-    ttl: { idle: number; absolute: number },
-    ctx: ClientContext,
-  ): Promise<IssuedToken> {
-    const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
-      userId,
-      ttl.absolute,
-      ctx.userAgent,
-      ctx.ip,
-      randomUUID(),
-      tokenHash,
-      ttl.idle,
-    ]);
-    return rows[0];
-  }
 
   /**
    * Retires a live token and inserts its successor, atomically, in one round trip. The row lock
@@ -96,65 +81,12 @@ export class RefreshTokenRepository {
     return rows[0] ?? null;
   }
 
-  /** Sessions of the user that can still refresh: not ended, within limits, with a live token. */
-  async listLiveSessions(userId: string): Promise<LiveSession[]> {
-    return this.prisma.$queryRaw<LiveSession[]>`
-      SELECT s.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.user_agent AS "userAgent", s.ip
-        FROM sessions s
-       WHERE s.user_id = ${userId}::uuid AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
-         AND EXISTS (SELECT 1 FROM refresh_tokens rt
-                      WHERE rt.session_id = s.id AND NOT rt.revoked AND rt.expires_at > now())
-       ORDER BY s.last_used_at DESC`;
+  /** Revoked refresh tokens (rotated or revoked): `revoked` and `revoked_at` are set together. */
+  deleteRevokedBatch(limit: number): Promise<number> {
+    return this.prisma.deleteBatch('refresh_tokens', Prisma.sql`revoked_at IS NOT NULL`, limit);
   }
 
-  /** `userId` given: only a session of that user counts. */
-  async isSessionLive(sessionId: string, userId?: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<unknown[]>`
-      SELECT 1 FROM sessions
-       WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()
-         AND (${userId ?? null}::uuid IS NULL OR user_id = ${userId ?? null}::uuid)`;
-    return rows.length > 0;
-  }
-
-  /** Whether any session was ever recorded (and not yet purged). */
-  async anySessionExists(): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<{ found: boolean }[]>`SELECT EXISTS (SELECT 1 FROM sessions) AS found`;
-    return rows[0].found;
-  }
-
-  /** Sessions ended in the last `seconds`: those whose access tokens may still be unexpired. */
-  async sessionsRevokedWithin(seconds: number): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => ${seconds})`;
-    return rows.map((r) => r.id);
-  }
-
-  /**
-   * Ends sessions: their live refresh tokens are revoked and the sessions marked, in one
-   * transaction. Returns what the caller must also blacklist and mark in Redis.
-   */
-  async revoke(scope: RevocationScope, reason: string): Promise<RevokedTokens> {
-    const sessionFilter = 'sessionId' in scope ? scope.sessionId : null;
-    const except = 'exceptSessionId' in scope ? (scope.exceptSessionId ?? null) : null;
-    const [tokens, sessions] = await this.prisma.$transaction([
-      this.prisma.$queryRaw<{ hash: Uint8Array; sessionId: string; userId: string; expiresAt: Date }[]>`
-        UPDATE refresh_tokens SET revoked = true, revoked_at = now()
-         WHERE user_id = ${scope.userId}::uuid AND NOT revoked
-           AND (${sessionFilter}::uuid IS NULL OR session_id = ${sessionFilter}::uuid)
-           AND (${except}::uuid IS NULL OR session_id <> ${except}::uuid)
-        RETURNING token_hash AS hash, session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`,
-      this.prisma.$queryRaw<{ id: string }[]>`
-        UPDATE sessions SET revoked_at = COALESCE(revoked_at, now()),
-                            revoke_reason = COALESCE(revoke_reason, ${reason})
-         WHERE user_id = ${scope.userId}::uuid
-           AND (${sessionFilter}::uuid IS NULL OR id = ${sessionFilter}::uuid)
-           AND (${except}::uuid IS NULL OR id <> ${except}::uuid)
-           AND (revoked_at IS NULL OR ${sessionFilter}::uuid IS NOT NULL)
-        RETURNING id`,
-    ]);
-    return {
-      sessionIds: sessions.map((s) => s.id),
-      tokens: tokens.map((t) => ({ ...t, hash: Buffer.from(t.hash) })),
-    };
+  deleteExpiredBatch(limit: number): Promise<number> {
+    return this.prisma.deleteBatch('refresh_tokens', Prisma.sql`expires_at < now()`, limit);
   }
 }

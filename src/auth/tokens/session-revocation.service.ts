@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { RedisService } from '../../redis/redis.service';
 import { SecurityEventsService } from '../security-events.service';
-import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
+import { RevocationScope, SessionRepository } from '../sessions/session.repository';
 import type { RevocationReason } from './revocation-reason';
 import { TokenBlacklistService } from './token-blacklist.service';
 
@@ -20,7 +20,7 @@ export class SessionRevocationService implements OnModuleInit {
   private readonly logger = new Logger(SessionRevocationService.name);
 
   constructor(
-    private readonly tokens: RefreshTokenRepository,
+    private readonly sessions: SessionRepository,
     private readonly blacklist: TokenBlacklistService,
     private readonly redis: RedisService,
     private readonly securityEvents: SecurityEventsService,
@@ -51,7 +51,7 @@ export class SessionRevocationService implements OnModuleInit {
   async detectDataLoss(): Promise<boolean> {
     try {
       const firstWrite = (await this.redis.client.set(DATA_MARKER_KEY, new Date().toISOString(), 'NX')) === 'OK';
-      return firstWrite && (await this.tokens.anySessionExists());
+      return firstWrite && (await this.sessions.anySessionExists());
     } catch (err) {
       this.logger.warn(`Could not check Redis for data loss: ${(err as Error).message}`);
       return false;
@@ -60,7 +60,7 @@ export class SessionRevocationService implements OnModuleInit {
 
   async restoreSessionMarkers(): Promise<number> {
     try {
-      const ids = await this.tokens.sessionsRevokedWithin(this.blacklist.sessionMarkerTtlSeconds);
+      const ids = await this.sessions.sessionsRevokedWithin(this.blacklist.sessionMarkerTtlSeconds);
       await this.blacklist.addRevoked([], ids);
       return ids.length;
     } catch (err) {
@@ -79,7 +79,7 @@ export class SessionRevocationService implements OnModuleInit {
   }
 
   private async end(scope: RevocationScope, reason: RevocationReason): Promise<string[]> {
-    const revoked = await this.tokens.revoke(scope, reason);
+    const revoked = await this.sessions.endSessions(scope, reason);
     await this.blacklist.addRevoked(revoked.tokens, revoked.sessionIds);
     this.securityEvents.sessionsRevoked({
       userId: scope.userId,

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { LiveSession } from '../../tokens/refresh-token.repository';
+import type { LiveSession } from '../session.repository';
 
 /** A live session (device) as its owner sees it. */
 export class SessionDto implements LiveSession {

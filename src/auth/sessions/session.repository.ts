@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../../generated/prisma/client';
+import type { PreparedStatement } from '../../prisma/prisma.service';
+import { PrismaService } from '../../prisma/prisma.service';
+import type { ClientContext } from '../client-context.decorator';
+import type { IssuedToken } from '../tokens/refresh-token.repository';
+
+/** A session with its first refresh token, on every login: a prepared statement. */
+export const CREATE_SESSION: PreparedStatement = {
+  name: 'create_session',
+  text: `
+    WITH s AS (
+      INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
+      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4)
+      RETURNING id, user_id, absolute_expires_at
+    )
+    INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
+    SELECT $5::uuid, $6, s.id, s.user_id, LEAST(now() + make_interval(secs => $7), s.absolute_expires_at)
+    FROM s
+    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`,
+};
+
+export interface RevokedTokens {
+  sessionIds: string[];
+  tokens: { hash: Buffer; sessionId: string; userId: string; expiresAt: Date }[];
+}
+
+export type RevocationScope =
+  | { sessionId: string; userId: string }
+  | { userId: string; exceptSessionId?: string };
+
+/** A session that can still refresh, as the sessions list shows it. */
+export interface LiveSession {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * The queries of `sessions`. Login creates a session with its first token in one statement;
+ * ending sessions is one short transaction that locks token rows before session rows, the same
+ * order rotation takes them in, so the two can never deadlock.
+ */
+@Injectable()
+export class SessionRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Opens a session with its first refresh token. */
+  async createSession(
+    userId: string,
+    tokenHash: Buffer,
+    ttl: { idle: number; absolute: number },
+    ctx: ClientContext,
+  ): Promise<IssuedToken> {
+    const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
+      userId,
+      ttl.absolute,
+      ctx.userAgent,
+      ctx.ip,
+      randomUUID(),
+      tokenHash,
+      ttl.idle,
+    ]);
+    return rows[0];
+  }
+
+  /** Sessions of the user that can still refresh: not ended, within limits, with a live token. */
+  async listLiveSessions(userId: string): Promise<LiveSession[]> {
+    return this.prisma.$queryRaw<LiveSession[]>`
+      SELECT s.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.user_agent AS "userAgent", s.ip
+        FROM sessions s
+       WHERE s.user_id = ${userId}::uuid AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+         AND EXISTS (SELECT 1 FROM refresh_tokens rt
+                      WHERE rt.session_id = s.id AND NOT rt.revoked AND rt.expires_at > now())
+       ORDER BY s.last_used_at DESC`;
+  }
+
+  /** `userId` given: only a session of that user counts. */
+  async isSessionLive(sessionId: string, userId?: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`
+      SELECT 1 FROM sessions
+       WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()
+         AND (${userId ?? null}::uuid IS NULL OR user_id = ${userId ?? null}::uuid)`;
+    return rows.length > 0;
+  }
+
+  /** Whether any session was ever recorded (and not yet purged). */
+  async anySessionExists(): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ found: boolean }[]>`SELECT EXISTS (SELECT 1 FROM sessions) AS found`;
+    return rows[0].found;
+  }
+
+  /** Sessions ended in the last `seconds`: those whose access tokens may still be unexpired. */
+  async sessionsRevokedWithin(seconds: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => ${seconds})`;
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Ends sessions: their live refresh tokens are revoked and the sessions marked, in one
+   * transaction. Returns what the caller must also blacklist and mark in Redis.
+   */
+  async endSessions(scope: RevocationScope, reason: string): Promise<RevokedTokens> {
+    const sessionFilter = 'sessionId' in scope ? scope.sessionId : null;
+    const except = 'exceptSessionId' in scope ? (scope.exceptSessionId ?? null) : null;
+    const [tokens, sessions] = await this.prisma.$transaction([
+      this.prisma.$queryRaw<{ hash: Uint8Array; sessionId: string; userId: string; expiresAt: Date }[]>`
+        UPDATE refresh_tokens SET revoked = true, revoked_at = now()
+         WHERE user_id = ${scope.userId}::uuid AND NOT revoked
+           AND (${sessionFilter}::uuid IS NULL OR session_id = ${sessionFilter}::uuid)
+           AND (${except}::uuid IS NULL OR session_id <> ${except}::uuid)
+        RETURNING token_hash AS hash, session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`,
+      this.prisma.$queryRaw<{ id: string }[]>`
+        UPDATE sessions SET revoked_at = COALESCE(revoked_at, now()),
+                            revoke_reason = COALESCE(revoke_reason, ${reason})
+         WHERE user_id = ${scope.userId}::uuid
+           AND (${sessionFilter}::uuid IS NULL OR id = ${sessionFilter}::uuid)
+           AND (${except}::uuid IS NULL OR id <> ${except}::uuid)
+           AND (revoked_at IS NULL OR ${sessionFilter}::uuid IS NOT NULL)
+        RETURNING id`,
+    ]);
+    return {
+      sessionIds: sessions.map((s) => s.id),
+      tokens: tokens.map((t) => ({ ...t, hash: Buffer.from(t.hash) })),
+    };
+  }
+
+  /**
+   * Sessions that can never refresh again: past their absolute limit, left without any token
+   * (their last one expired and was purged), or ended. Login inserts a session and its first
+   * token in one statement, so a new session is never seen without its token. Remaining tokens
+   * of a purged session go with it (ON DELETE CASCADE).
+   *
+   * An ended session stays `keepEndedSeconds` (the longest life of its access tokens): if Redis
+   * loses its revocation marker meanwhile, the marker is rebuilt from this row.
+   */
+  deleteDeadBatch(limit: number, keepEndedSeconds: number): Promise<number> {
+    return this.prisma.deleteBatch(
+      'sessions',
+      Prisma.sql`(revoked_at IS NULL OR revoked_at < now() - make_interval(secs => ${keepEndedSeconds}))
+        AND (revoked_at IS NOT NULL OR absolute_expires_at < now()
+             OR NOT EXISTS (SELECT 1 FROM refresh_tokens rt WHERE rt.session_id = sessions.id))`,
+      limit,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
+import type { PreparedStatement } from '../prisma/prisma.service';
+import { PrismaService } from '../prisma/prisma.service';
+import { UserDto } from './dto/user.dto';
+
+// Per-request lookups (login, the guarded /auth/me) as prepared statements; the benchmark's
+// floor (bench/floor-server.js) runs these very texts from the build.
+
+export const FIND_PUBLIC_USER: PreparedStatement = {
+  name: 'find_public_user',
+  text: 'SELECT id, email FROM users WHERE id = $1::uuid',
+};
+
+export const FIND_CREDENTIALS: PreparedStatement = {
+  name: 'find_credentials',
+  text: 'SELECT id, password_hash AS "passwordHash" FROM users WHERE email = $1',
+};
+
+const PUBLIC_FIELDS = { id: true, email: true } as const;
+
+/**
+ * The queries of `users`. A password is set together with what must change with it (reset links
+ * spent or retired) in one statement, so the two can never disagree.
+ */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The new account, or null when the email is taken (the unique index decides, races included). */
+  async create(email: string, passwordHash: string): Promise<UserDto | null> {
+    try {
+      return await this.prisma.user.create({ data: { email, passwordHash }, select: PUBLIC_FIELDS });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return null;
+      throw err;
+    }
+  }
+
+  /** On every login: a prepared statement, like the other per-request lookups. */
+  async findCredentials(email: string): Promise<{ id: string; passwordHash: string } | null> {
+    const rows = await this.prisma.prepared<{ id: string; passwordHash: string }>(FIND_CREDENTIALS, [email]);
+    return rows[0] ?? null;
+  }
+
+  findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: { email: true, passwordHash: true } });
+  }
+
+  /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
+  async findById(id: string): Promise<UserDto | null> {
+    const rows = await this.prisma.prepared<UserDto>(FIND_PUBLIC_USER, [id]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Spends the token and sets the new password hash in one statement: of two concurrent
+   * resets with one token, the row lock lets exactly one through. Returns the user id, or
+   * null when the token was already spent or expired.
+   */
+  async setPasswordSpendingReset(tokenHash: Buffer, passwordHash: string): Promise<string | null> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH spent AS (
+        UPDATE password_resets SET used_at = now()
+         WHERE token_hash = ${tokenHash} AND used_at IS NULL AND expires_at > now()
+        RETURNING user_id
+      ), others AS (
+        UPDATE password_resets SET used_at = now()
+         WHERE user_id = (SELECT user_id FROM spent) AND used_at IS NULL AND token_hash <> ${tokenHash}
+      )
+      UPDATE users u SET password_hash = ${passwordHash}, updated_at = now()
+        FROM spent WHERE u.id = spent.user_id
+      RETURNING u.id`;
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Sets a signed-in user's new password and retires every unused reset link in the same
+   * statement: a link mailed before the change must not undo it.
+   */
+  async setPasswordRetiringResets(userId: string, passwordHash: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      WITH retired AS (
+        UPDATE password_resets SET used_at = now() WHERE user_id = ${userId}::uuid AND used_at IS NULL
+      )
+      UPDATE users SET password_hash = ${passwordHash}, updated_at = now() WHERE id = ${userId}::uuid`;
+  }
+}
