@@ -37,40 +37,36 @@ function readMigrations() {
     });
 }
 
-async function createDatabaseIfMissing(databaseUrl) {
+/** Runs `work` on a connection to the server's `postgres` database, with the target's quoted name. */
+async function withAdminConnection(databaseUrl, work) {
   const url = new URL(databaseUrl);
   const dbName = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const admin = new Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
-    if (rowCount === 0) {
-      await admin.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`).catch((err) => {
-        // Created meanwhile by another instance: 42P04, or 23505 when both inserted the catalog
-        // row at the same moment.
-        if (err.code !== '42P04' && err.code !== '23505') throw err;
-      });
-      return true;
-    }
-    return false;
+    return await work(admin, dbName, `"${dbName.replace(/"/g, '""')}"`);
   } finally {
     await admin.end();
   }
 }
 
+function createDatabaseIfMissing(databaseUrl) {
+  return withAdminConnection(databaseUrl, async (admin, dbName, quoted) => {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (rowCount !== 0) return false;
+    await admin.query(`CREATE DATABASE ${quoted}`).catch((err) => {
+      // Created meanwhile by another instance: 42P04, or 23505 when both inserted the catalog
+      // row at the same moment.
+      if (err.code !== '42P04' && err.code !== '23505') throw err;
+    });
+    return true;
+  });
+}
+
 /** Drops the database of `databaseUrl` (tests and benchmarks), closing its connections first. */
-async function dropDatabase(databaseUrl) {
-  const url = new URL(databaseUrl);
-  const dbName = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName.replace(/"/g, '""')}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+function dropDatabase(databaseUrl) {
+  return withAdminConnection(databaseUrl, (admin, _dbName, quoted) => admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`));
 }
 
 /** Returns the names of the migrations it applied. */

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
@@ -5,11 +6,17 @@ import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 export const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
+/** An email address that names an account: trimmed, lower-cased, a valid address. */
+export const AccountEmail = () =>
+  applyDecorators(
+    ApiProperty({ example: 'ada@example.com', maxLength: 320 }),
+    Transform(normalizeEmail),
+    IsEmail({}, { message: 'email must be a valid email address' }),
+    MaxLength(320),
+  );
+
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(320)
+  @AccountEmail()
   email: string;
 
   // The policy itself (length in code points, common passwords, own email) is passwordProblem()'s

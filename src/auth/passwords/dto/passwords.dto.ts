@@ -1,13 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
-import { normalizeEmail } from '../../dto/credentials.dto';
+import { IsString, MaxLength } from 'class-validator';
+import { AccountEmail } from '../../dto/credentials.dto';
 
 export class ForgotPasswordDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(320)
+  @AccountEmail()
   email: string;
 }
 
