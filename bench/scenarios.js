@@ -7,7 +7,7 @@ const { Client } = require('pg');
 const { freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round } = require('./lib');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 240);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 1_000_000);
 const API_PORT = 3911;
