@@ -3,6 +3,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import Redis from 'ioredis';
 
+/** Polls `ready` every `everyMs` until it holds; throws naming `what` after `tries` attempts. */
+async function waitUntil(ready: () => Promise<boolean>, what: string, tries = 100, everyMs = 50): Promise<void> {
+  for (let i = 0; !(await ready()); i++) {
+    if (i > tries) throw new Error(what);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -89,10 +97,7 @@ export class TestRedisCluster {
     const [code] = await once(create, 'exit');
     if (code !== 0) throw new Error(`redis-cli --cluster create exited ${code}`);
     const probe = new Redis(ports[0], '127.0.0.1');
-    for (let i = 0; !(await probe.cluster('INFO')).includes('cluster_state:ok'); i++) {
-      if (i > 100) throw new Error('cluster did not become ready');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(async () => (await probe.cluster('INFO')).includes('cluster_state:ok'), 'cluster did not become ready', 100, 100);
     probe.disconnect();
     return cluster;
   }
@@ -166,25 +171,16 @@ export class TestRedisSentinel {
     }
     const deployment = new TestRedisSentinel(master, replica, sentinelPorts, sentinels, dir, masterName);
     for (const port of sentinelPorts) {
-      for (let i = 0; !(await deployment.masterPortSeenBy(port)); i++) {
-        if (i > 100) throw new Error('sentinel does not know the master');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(async () => (await deployment.masterPortSeenBy(port)) !== null, 'sentinel does not know the master');
     }
     if (replica) {
       // Failover needs every sentinel to know the replica, and the replica to be in sync.
       const probe = new Redis(replica.port, '127.0.0.1');
-      for (let i = 0; !(await probe.info('replication')).includes('master_link_status:up'); i++) {
-        if (i > 200) throw new Error('replica did not sync');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(async () => (await probe.info('replication')).includes('master_link_status:up'), 'replica did not sync', 200);
       probe.disconnect();
       for (const port of sentinelPorts) {
         const sentinel = new Redis(port, '127.0.0.1');
-        for (let i = 0; ((await sentinel.call('SENTINEL', 'replicas', masterName)) as unknown[]).length === 0; i++) {
-          if (i > 200) throw new Error('sentinel does not know the replica');
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await waitUntil(async () => ((await sentinel.call('SENTINEL', 'replicas', masterName)) as unknown[]).length > 0, 'sentinel does not know the replica', 200);
         sentinel.disconnect();
       }
     }
