@@ -3,7 +3,7 @@
 // NestJS 12 ships ES modules only; Node 20 can require() them but Jest cannot, so Jest
 // compiles those packages to CommonJS along with our TypeScript (@fastify/cookie imports the
 // ESM-only `cookie` with a dynamic import, which Jest's CommonJS runtime cannot run).
-const ESM_PACKAGES = ['@nestjs', '@fastify/cookie', 'cookie', 'content-disposition', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', 'load-esm', '@tokenizer'];
+const ESM_PACKAGES = ['@nestjs', 'jose', '@fastify/cookie', 'cookie', 'content-disposition', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', 'load-esm', '@tokenizer'];
 const transform = { '^.+\\.(ts|js|mjs)$': ['@swc/jest'] };
 const common = {
   transform,

@@ -60,8 +60,8 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
   app.enableCors({
     origin: config.allowedOrigins,
     credentials: true,
-    allowedHeaders: ['Content-Type', 'Authorization', 'X-Token-Transport', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'DPoP', 'X-Token-Transport', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'DPoP-Nonce', 'WWW-Authenticate'],
     maxAge: 600,
   });
   await fastifyApp.register(fastifyCookie);

@@ -12,6 +12,7 @@ export class AuthMetrics {
   readonly throttled: Counter<'limit'>;
   readonly redisDataLoss: Counter;
   readonly cleanupRowsDeleted: Counter<'table'>;
+  readonly dpopProofsRejected: Counter<'reason'>;
 
   constructor(private readonly metrics: MetricsService) {
     this.logins = metrics.timedOperation({ total: 'auth_logins_total', duration: 'auth_login_duration_seconds' }, 'Login attempts');
@@ -26,6 +27,11 @@ export class AuthMetrics {
     this.redisDataLoss = metrics.counter(
       'auth_redis_data_loss_detected_total',
       'Redis found empty while Postgres has sessions: reuse of purged rotated tokens can no longer be recognised',
+    );
+    this.dpopProofsRejected = metrics.counter(
+      'auth_dpop_proofs_rejected_total',
+      'Requests refused for a missing, invalid, replayed or foreign-key DPoP proof, by reason',
+      ['reason'],
     );
     this.cleanupRowsDeleted = metrics.counter('auth_cleanup_rows_deleted_total', 'Rows purged by the token cleanup job, by table', ['table']);
   }

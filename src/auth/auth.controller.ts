@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../common/api-errors';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
+import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 import { Client, ClientContext } from './client-context.decorator';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { RefreshTokenBodyDto, TokenResponseDto } from './dto/token-response.dto';
@@ -13,12 +14,19 @@ import { CurrentUser } from './tokens/current-user.decorator';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
 
 const TransportHeader = () =>
-  ApiHeader({
-    name: 'X-Token-Transport',
-    required: false,
-    enum: ['body'],
-    description: '`body` (mobile): the refresh token travels in the JSON body and no cookie is set',
-  });
+  applyDecorators(
+    ApiHeader({
+      name: 'X-Token-Transport',
+      required: false,
+      enum: ['body'],
+      description: '`body` (mobile): the refresh token travels in the JSON body and no cookie is set',
+    }),
+    ApiHeader({
+      name: 'DPoP',
+      required: false,
+      description: 'DPoP proof JWT (RFC 9449). At login it binds the session to the key; a bound session needs one on every refresh and logout',
+    }),
+  );
 
 @ApiTags('auth')
 @Controller('auth')
@@ -27,6 +35,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly rotation: RefreshTokenRotationService,
     private readonly transport: RefreshTokenTransport,
+    private readonly dpop: DpopProofVerifier,
   ) {}
 
   @Post('register')
@@ -42,7 +51,7 @@ export class AuthController {
   @ApiResponse({ status: 200, type: TokenResponseDto, description: 'Sets the refresh_token cookie unless the body transport is asked for' })
   @ApiErrors({
     400: 'Invalid input',
-    401: 'Invalid email or password',
+    401: 'Invalid email or password; or an invalid DPoP proof (`WWW-Authenticate: DPoP`)',
     403: 'Cookie login from an Origin not in ALLOWED_ORIGINS',
     429: 'Too many failed logins (Retry-After)',
   })
@@ -53,7 +62,8 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenResponseDto> {
     this.transport.assertMaySetCookie(req);
-    const pair = await this.auth.login(dto.email, dto.password, client);
+    const dpopKey = await this.dpop.keyForLogin(req, res);
+    const pair = await this.auth.login(dto.email, dto.password, client, dpopKey);
     return this.transport.send(req, res, pair);
   }
 
@@ -64,12 +74,13 @@ export class AuthController {
   @ApiBody({ type: RefreshTokenBodyDto, required: false })
   @ApiResponse({ status: 200, type: TokenResponseDto, description: 'A new pair; the presented refresh token is retired' })
   @ApiErrors({
-    401: 'Unusable refresh token (reuse of a rotated one also ends the user’s sessions)',
+    401: 'Unusable refresh token (reuse of a rotated one also ends the user’s sessions); or a bound session without a valid DPoP proof of its key (`WWW-Authenticate: DPoP`; nothing changes)',
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
     503: 'Redis or Postgres unreachable: cannot decide',
   })
   async refresh(@Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
-    const pair = await this.rotation.rotate(this.transport.read(req), client);
+    const dpopKey = await this.dpop.keyOf(req, res);
+    const pair = await this.rotation.rotate(this.transport.read(req), client, dpopKey);
     return this.transport.send(req, res, pair);
   }
 
@@ -80,14 +91,15 @@ export class AuthController {
   @ApiBody({ type: RefreshTokenBodyDto, required: false })
   @ApiResponse({ status: 204, description: 'The session ends: its refresh and access tokens stop working; the cookie is cleared' })
   @ApiErrors({
-    401: 'Unknown refresh token, or a rotated one past the grace window (reuse: the user’s sessions end, as on refresh)',
+    401: 'Unknown refresh token, or a rotated one past the grace window (reuse: the user’s sessions end, as on refresh); or a bound session without a valid DPoP proof of its key (the session stays)',
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
   })
   async logout(@Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = this.transport.read(req);
+    const dpopKey = await this.dpop.keyOf(req, res);
     // The browser forgets the cookie even when the token turns out to be unusable.
     this.transport.clear(res);
-    await this.auth.logout(token, client);
+    await this.auth.logout(token, client, dpopKey);
   }
 
   @Post('logout-all')

@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthMetrics } from './auth-metrics';
 import { AuthService } from './auth.service';
+import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { PasswordResetRepository } from './passwords/password-reset.repository';
@@ -48,6 +49,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     AccessTokenGuard,
     AccessTokenService,
     AuthThrottleService,
+    DpopProofVerifier,
     PasswordHasherService,
     PasswordResetRepository,
     PasswordService,
@@ -62,6 +64,6 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     TokenCleanupService,
   ],
   // Everything another module needs to put `@UseGuards(AccessTokenGuard)` on its routes.
-  exports: [AccessTokenGuard, AccessTokenService, TokenBlacklistService, SessionRevocationService],
+  exports: [AccessTokenGuard, AccessTokenService, DpopProofVerifier, TokenBlacklistService, SessionRevocationService],
 })
 export class AuthModule {}

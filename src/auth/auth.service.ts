@@ -34,12 +34,15 @@ export class AuthService {
     return user;
   }
 
-  /** One message and (through the dummy hash) one timing for unknown email and wrong password. */
-  login(email: string, password: string, ctx: ClientContext): Promise<TokenPair> {
-    return this.metrics.timeLogin(() => this.verifyAndStartSession(email, password, ctx));
+  /**
+   * One message and (through the dummy hash) one timing for unknown email and wrong password.
+   * `dpopKey`: the key the request proved (DPoP); the new session is bound to it.
+   */
+  login(email: string, password: string, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair> {
+    return this.metrics.timeLogin(() => this.verifyAndStartSession(email, password, ctx, dpopKey));
   }
 
-  private async verifyAndStartSession(email: string, password: string, ctx: ClientContext): Promise<TokenPair> {
+  private async verifyAndStartSession(email: string, password: string, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
     const attempt = await this.throttle.beginPasswordAttempt(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
@@ -48,15 +51,16 @@ export class AuthService {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await attempt.succeeded();
-    return this.rotation.startSession(user.id, ctx);
+    return this.rotation.startSession(user.id, ctx, dpopKey);
   }
 
   /**
    * Ends the session the refresh token belongs to (the live token, or one a stale tab rotated
-   * inside the grace window). Repeating it is harmless (markers are rewritten).
+   * inside the grace window). Repeating it is harmless (markers are rewritten). A session
+   * bound to a DPoP key ends only for a proof of that key (`dpopKey`).
    */
-  async logout(refreshToken: unknown, ctx: ClientContext): Promise<void> {
-    const owner = await this.rotation.sessionToEnd(refreshToken, ctx);
+  async logout(refreshToken: unknown, ctx: ClientContext, dpopKey: string | null = null): Promise<void> {
+    const owner = await this.rotation.sessionToEnd(refreshToken, ctx, dpopKey);
     if (!owner) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     await this.revocation.endSession(owner.userId, owner.sessionId, 'logout');
   }

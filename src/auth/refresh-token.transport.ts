@@ -55,7 +55,11 @@ export class RefreshTokenTransport {
   send(req: FastifyRequest, res: FastifyReply, pair: TokenPair): TokenResponseDto {
     res.header('Cache-Control', 'no-store');
     res.header('Pragma', 'no-cache');
-    const body: TokenResponseDto = { accessToken: pair.accessToken, tokenType: 'Bearer', expiresIn: pair.accessTokenTtl };
+    const body: TokenResponseDto = {
+      accessToken: pair.accessToken,
+      tokenType: pair.dpopJkt ? 'DPoP' : 'Bearer',
+      expiresIn: pair.accessTokenTtl,
+    };
     if (this.usesBody(req)) return { ...body, refreshToken: pair.refreshToken };
     const maxAgeSeconds = Math.max(0, Math.floor((pair.refreshTokenExpiresAt.getTime() - Date.now()) / 1000));
     res.setCookie(REFRESH_COOKIE, pair.refreshToken, {

@@ -52,6 +52,12 @@ export class SecurityEventsService {
     this.logger.error({ event: 'redis_data_loss_detected', ...ctx, msg: 'redis_data_loss_detected' }, CONTEXT);
   }
 
+  /** A DPoP proof refused: with `wrong_key` or `missing` on a bound session, likely a copied token. */
+  dpopProofRejected(ctx: SecurityEventContext & { reason: string }): void {
+    this.metrics.dpopProofsRejected.inc({ reason: ctx.reason });
+    this.logger.warn({ event: 'dpop_proof_rejected', ...ctx, msg: 'dpop_proof_rejected' }, CONTEXT);
+  }
+
   passwordResetRequested(ctx: SecurityEventContext & { accountFound: boolean }): void {
     this.logger.log({ event: 'password_reset_requested', ...ctx, msg: 'password_reset_requested' }, CONTEXT);
   }

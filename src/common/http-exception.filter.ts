@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DependencyUnavailableException, isInfrastructureUnavailable } from './infrastructure-errors';
 import { lingerOnUnreadBody } from './lingering-close';
-import { TooManyRequestsException } from './too-many-requests.exception';
+import { hasResponseHeaders } from './response-headers';
 
 export interface ErrorBody {
   statusCode: number;
@@ -25,7 +25,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (reply.sent) return;
     lingerOnUnreadBody(host.switchToHttp().getRequest<FastifyRequest>(), reply);
-    if (exception instanceof TooManyRequestsException) reply.header('Retry-After', String(exception.retryAfterSeconds));
+    if (hasResponseHeaders(exception)) reply.headers(exception.responseHeaders);
     reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 

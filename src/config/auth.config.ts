@@ -41,3 +41,19 @@ export const throttleConfig = registerAs('throttle', () => {
 });
 
 export type ThrottleConfig = ReturnType<typeof throttleConfig>;
+
+/** Sender-constrained sessions (DPoP, RFC 9449). */
+export const dpopConfig = registerAs('dpop', () => {
+  const env = environment();
+  return {
+    proofMaxAgeSeconds: env.DPOP_PROOF_MAX_AGE,
+    nonceRequired: env.DPOP_NONCE_REQUIRED,
+    requiredForBodyLogin: env.DPOP_REQUIRED_FOR_BODY_LOGIN,
+    /** Origin of the `htu` every proof must name; null: the request's own, as TRUST_PROXY reads it. */
+    publicOrigin: env.PUBLIC_ORIGIN ? new URL(env.PUBLIC_ORIGIN).origin : null,
+    /** The nonce MAC key is derived from this secret, so every instance accepts every nonce. */
+    nonceSecret: env.REFRESH_TOKEN_SECRET,
+  };
+});
+
+export type DpopConfig = ReturnType<typeof dpopConfig>;

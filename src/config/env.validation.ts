@@ -56,6 +56,15 @@ export const envSchema = Joi.object({
     .messages({ 'any.invalid': '{{#label}} must be a comma-separated list of http(s) origins' }),
   COOKIE_SECURE: Joi.boolean().default(true),
   TRUST_PROXY: Joi.alternatives(Joi.boolean(), Joi.number().integer().min(0), Joi.string()).default(false),
+  // The origin clients call (https://api.example.com) when a proxy rewrites Host or scheme in a
+  // way TRUST_PROXY cannot recover; DPoP proofs name this URL in `htu`.
+  PUBLIC_ORIGIN: origin.allow('').optional(),
+  // DPoP (RFC 9449): how far a proof's `iat` may be from now, both ways (it is also how long a
+  // proof's `jti` is remembered, and how long a server nonce stays valid).
+  DPOP_PROOF_MAX_AGE: Joi.number().integer().min(5).max(600).default(60),
+  DPOP_NONCE_REQUIRED: Joi.boolean().default(false),
+  // Body-transport (mobile) logins must bind the session to a key.
+  DPOP_REQUIRED_FOR_BODY_LOGIN: Joi.boolean().default(false),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
   LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).default(100),
   LOGIN_FAILURE_WINDOW: seconds().default(900),
@@ -111,6 +120,10 @@ export interface Environment {
   ALLOWED_ORIGINS: string;
   COOKIE_SECURE: boolean;
   TRUST_PROXY: boolean | number | string;
+  PUBLIC_ORIGIN?: string;
+  DPOP_PROOF_MAX_AGE: number;
+  DPOP_NONCE_REQUIRED: boolean;
+  DPOP_REQUIRED_FOR_BODY_LOGIN: boolean;
   LOGIN_MAX_FAILURES_PER_ACCOUNT: number;
   LOGIN_MAX_FAILURES_PER_IP: number;
   LOGIN_FAILURE_WINDOW: number;

@@ -7,7 +7,7 @@ import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
-import { authConfig, AuthConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
+import { authConfig, AuthConfig, dpopConfig, DpopConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
 import { databaseConfig, DatabaseConfig } from '../../src/config/database.config';
 import { mailConfig, MailConfig } from '../../src/config/mail.config';
@@ -22,6 +22,7 @@ export interface TestAppOptions {
   database?: Partial<DatabaseConfig>;
   throttle?: Partial<ThrottleConfig>;
   mail?: Partial<MailConfig>;
+  dpop?: Partial<DpopConfig>;
 }
 
 /**
@@ -59,6 +60,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.database) builder.overrideProvider(databaseConfig.KEY).useValue({ ...databaseConfig(), ...options.database });
   if (options.throttle) builder.overrideProvider(throttleConfig.KEY).useValue({ ...throttleConfig(), ...options.throttle });
   if (options.mail) builder.overrideProvider(mailConfig.KEY).useValue({ ...mailConfig(), ...options.mail });
+  if (options.dpop) builder.overrideProvider(dpopConfig.KEY).useValue({ ...dpopConfig(), ...options.dpop });
   if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
   const logs = new CapturingLogger();
   builder.overrideProvider(LOG_DESTINATION).useValue(logs);

@@ -1,11 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class TokenResponseDto {
-  @ApiProperty({ description: 'JWT (HS256) with sub, sid, jti, iat, exp' })
+  @ApiProperty({ description: 'JWT (HS256) with sub, sid, jti, iat, exp; and cnf.jkt when the session is DPoP-bound' })
   accessToken: string;
 
-  @ApiProperty({ enum: ['Bearer'] })
-  tokenType: 'Bearer';
+  @ApiProperty({
+    enum: ['Bearer', 'DPoP'],
+    description: '`DPoP` when the login sent a DPoP proof: send the access token as `Authorization: DPoP` with a proof',
+  })
+  tokenType: 'Bearer' | 'DPoP';
 
   @ApiProperty({ description: 'Access-token lifetime in seconds', example: 900 })
   expiresIn: number;

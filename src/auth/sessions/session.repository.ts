@@ -11,14 +11,15 @@ export const CREATE_SESSION: PreparedStatement = {
   name: 'create_session',
   text: `
     WITH s AS (
-      INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip)
-      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4)
-      RETURNING id, user_id, absolute_expires_at
+      INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip, dpop_jkt)
+      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4, $8)
+      RETURNING id, user_id, absolute_expires_at, dpop_jkt
     )
     INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
     SELECT $5::uuid, $6, s.id, s.user_id, LEAST(now() + make_interval(secs => $7), s.absolute_expires_at)
     FROM s
-    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt"`,
+    RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt",
+              (SELECT dpop_jkt FROM s) AS "dpopJkt"`,
 };
 
 export interface RevokedTokens {
@@ -48,12 +49,13 @@ export interface LiveSession {
 export class SessionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Opens a session with its first refresh token. */
+  /** Opens a session with its first refresh token; `dpopKey` binds it to a DPoP key. */
   async createSession(
     userId: string,
     tokenHash: Buffer,
     ttl: { idle: number; absolute: number },
     ctx: ClientContext,
+    dpopKey: string | null,
   ): Promise<IssuedToken> {
     const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
       userId,
@@ -63,6 +65,7 @@ export class SessionRepository {
       randomUUID(),
       tokenHash,
       ttl.idle,
+      dpopKey,
     ]);
     return rows[0];
   }
@@ -85,6 +88,14 @@ export class SessionRepository {
        WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()
          AND (${userId ?? null}::uuid IS NULL OR user_id = ${userId ?? null}::uuid)`;
     return rows.length > 0;
+  }
+
+  /** A live session's DPoP binding (null key: unbound); null when the session has ended. */
+  async findLiveSession(sessionId: string): Promise<{ dpopJkt: string | null } | null> {
+    const rows = await this.prisma.$queryRaw<{ dpopJkt: string | null }[]>`
+      SELECT dpop_jkt AS "dpopJkt" FROM sessions
+       WHERE id = ${sessionId}::uuid AND revoked_at IS NULL AND absolute_expires_at > now()`;
+    return rows[0] ?? null;
   }
 
   /** Whether any session was ever recorded (and not yet purged). */

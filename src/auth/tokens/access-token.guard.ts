@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { AccessTokenService } from './access-token.service';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DpopProofException } from '../dpop/dpop-proof.exception';
+import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
+import { AccessTokenClaims, AccessTokenService } from './access-token.service';
 import { TokenBlacklistService } from './token-blacklist.service';
 
 export interface AuthenticatedUser {
@@ -11,29 +13,51 @@ export interface AuthenticatedUser {
 
 export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+/** `Authorization: Bearer <jwt>` or `DPoP <jwt>`; schemes are case-insensitive (RFC 9110 §11.1). */
+const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 /**
  * Protects a route with an access token: signature and expiry, then one Redis lookup so a
- * token of an ended session stops working at once, not at `exp`. Redis unreachable → 503.
- * Use it anywhere in the monolith: `@UseGuards(AccessTokenGuard)`.
+ * token of an ended session stops working at once, not at `exp`. A DPoP-bound token (login
+ * with a proof) also needs the `DPoP` scheme and a proof of its key for this request.
+ * Redis unreachable → 503. Use it anywhere in the monolith: `@UseGuards(AccessTokenGuard)`.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly accessTokens: AccessTokenService,
     private readonly blacklist: TokenBlacklistService,
+    private readonly dpop: DpopProofVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
+    const [, scheme, token] = AUTHORIZATION.exec(req.headers.authorization ?? '') ?? [];
     const claims = token ? await this.accessTokens.verify(token) : null;
     if (!claims) throw new UnauthorizedException('Missing or invalid access token');
-    if (await this.blacklist.isSessionRevoked(claims.sid)) {
-      throw new UnauthorizedException('Session has ended');
-    }
+    const [revoked] = await Promise.all([
+      this.blacklist.isSessionRevoked(claims.sid),
+      this.checkSender(req, context.switchToHttp().getResponse<FastifyReply>(), scheme.toLowerCase() === 'dpop', token, claims),
+    ]);
+    if (revoked) throw new UnauthorizedException('Session has ended');
     req.user = { userId: claims.sub, sessionId: claims.sid, tokenId: claims.jti };
     return true;
+  }
+
+  /** A bound token only as `DPoP` with a proof by its key (RFC 9449 §7); an unbound one only as `Bearer`. */
+  private async checkSender(req: FastifyRequest, reply: FastifyReply, asDpop: boolean, token: string, claims: AccessTokenClaims) {
+    const boundKey = claims.cnf?.jkt;
+    if (!boundKey) {
+      if (asDpop) throw new DpopProofException('invalid_token', 'This access token is not DPoP-bound: send it as Bearer');
+      return;
+    }
+    if (!asDpop) throw new DpopProofException('invalid_token', 'This access token is DPoP-bound: send it as "Authorization: DPoP" with a proof');
+    const key = await this.dpop.requireKey(req, reply, token);
+    if (key !== boundKey) {
+      throw this.dpop.reject(req, 'wrong_key', 'DPoP proof is signed by another key than the token is bound to', {
+        userId: claims.sub,
+        sessionId: claims.sid,
+      });
+    }
   }
 }

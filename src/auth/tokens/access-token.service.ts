@@ -9,11 +9,14 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** DPoP-bound token (RFC 9449 §6): the thumbprint of the key every request must prove. */
+  cnf?: { jkt: string };
 }
 
 /** Tolerated clock difference between instances; a token "issued" later than this is forged. */
 const CLOCK_SKEW_SECONDS = 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 /** Short-lived HS256 JWTs. Revocation is not here: the guard checks Redis markers. */
 @Injectable()
@@ -27,9 +30,10 @@ export class AccessTokenService {
     return this.config.accessTokenTtl;
   }
 
-  sign(userId: string, sessionId: string): Promise<string> {
+  /** `dpopKey`: the session's key thumbprint, carried as `cnf.jkt` (the token is then DPoP-bound). */
+  sign(userId: string, sessionId: string, dpopKey: string | null = null): Promise<string> {
     return this.jwt.signAsync(
-      { sid: sessionId },
+      dpopKey ? { sid: sessionId, cnf: { jkt: dpopKey } } : { sid: sessionId },
       { subject: userId, jwtid: randomUUID(), expiresIn: this.config.accessTokenTtl, algorithm: 'HS256' },
     );
   }
@@ -42,7 +46,8 @@ export class AccessTokenService {
         typeof claims.sub === 'string' && UUID.test(claims.sub) &&
         typeof claims.sid === 'string' && UUID.test(claims.sid) &&
         typeof claims.jti === 'string' && typeof claims.exp === 'number' &&
-        typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS;
+        typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS &&
+        (claims.cnf === undefined || (typeof claims.cnf?.jkt === 'string' && THUMBPRINT.test(claims.cnf.jkt)));
       return valid ? claims : null;
     } catch {
       return null;

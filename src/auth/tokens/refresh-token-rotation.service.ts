@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { authConfig, AuthConfig } from '../../config/auth.config';
 import { AuthMetrics } from '../auth-metrics';
+import { DpopProofException } from '../dpop/dpop-proof.exception';
 import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
 import type { ClientContext } from '../client-context.decorator';
 import { SessionRepository } from '../sessions/session.repository';
-import { RefreshTokenRepository } from './refresh-token.repository';
+import { RefreshTokenRepository, TokenRecord } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
 import { TokenBlacklistService } from './token-blacklist.service';
@@ -17,6 +18,8 @@ export interface TokenPair {
   refreshTokenExpiresAt: Date;
   userId: string;
   sessionId: string;
+  /** Thumbprint of the DPoP key the session is bound to (the access token's `cnf.jkt`); null: unbound. */
+  dpopJkt: string | null;
 }
 
 /** One message for every unusable refresh token: the response is no oracle for an attacker. */
@@ -27,6 +30,13 @@ interface RetiredToken {
   userId: string;
   sessionId: string;
   secondsSinceRotation: number;
+}
+
+/** The session a token belongs to, as far as its binding goes. */
+interface TokenOwner {
+  userId: string;
+  sessionId: string;
+  dpopJkt: string | null;
 }
 
 /**
@@ -51,44 +61,52 @@ export class RefreshTokenRotationService {
     this.hasher = new TokenHasher(config.refreshTokenSecret);
   }
 
-  /** Opens a new session (login) and returns its first token pair. */
-  async startSession(userId: string, ctx: ClientContext): Promise<TokenPair> {
+  /**
+   * Opens a new session (login) and returns its first token pair. `dpopKey`: the thumbprint of
+   * the key the login proved (DPoP); the session is bound to it for its whole life.
+   */
+  async startSession(userId: string, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair> {
     const refreshToken = generateOpaqueToken();
     const issued = await this.sessions.createSession(
       userId,
       this.hasher.hash(refreshToken),
       { idle: this.config.refreshTokenTtl, absolute: this.config.refreshTokenAbsoluteTtl },
       ctx,
+      dpopKey,
     );
-    return this.pair(refreshToken, issued.userId, issued.sessionId, issued.expiresAt);
+    return this.pair(refreshToken, issued);
   }
 
   /**
    * Exchanges a refresh token for a new pair. Hot path: one Redis GET, one SQL statement,
-   * one Redis SET. Everything else (grace, reuse, unknown tokens) takes the slow path.
+   * one Redis SET. Everything else (grace, reuse, unknown tokens, a bound session without its
+   * key) takes the slow path. `dpopKey`: the key the request proved, if it sent a DPoP proof.
    */
-  rotate(token: unknown, ctx: ClientContext): Promise<TokenPair> {
-    return this.metrics.timeRefresh(() => this.exchange(token, ctx));
+  rotate(token: unknown, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair> {
+    return this.metrics.timeRefresh(() => this.exchange(token, ctx, dpopKey));
   }
 
-  private async exchange(token: unknown, ctx: ClientContext): Promise<TokenPair> {
+  private async exchange(token: unknown, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
     if (!isWellFormedToken(token)) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     const hash = this.hasher.hash(token);
     // Redis unreachable throws here, before anything changes: the caller answers 503.
     const listed = await this.blacklist.find(hash);
     if (!listed) {
       const successor = this.hasher.successorOf(token);
-      const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl);
+      const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl, dpopKey);
       if (rotated) {
         await this.blacklist
           .addRotated(hash, { ...rotated, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
           // Postgres has committed the rotation and still recognises reuse from the row;
           // refusing now would push the client into a retry that looks like theft.
           .catch((err: Error) => this.logger.warn(`Blacklist write failed after rotation: ${err.message}`));
-        return this.pair(successor, rotated.userId, rotated.sessionId, rotated.expiresAt);
+        return this.pair(successor, rotated);
       }
     }
-    const retired = await this.findRetired(hash, listed);
+    const record = await this.repository.findByHash(hash);
+    const retired = await this.findRetired(record, listed);
+    // Before reuse detection: a thief without the key must not be able to end the owner's sessions.
+    this.requireSessionKey(retired ?? record, dpopKey, ctx);
     if (!retired) throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     if (this.insideGrace(retired)) return this.replayWithinGrace(token, retired);
     await this.reportReuse(retired, ctx);
@@ -99,19 +117,21 @@ export class RefreshTokenRotationService {
    * The session a logout ends: the token's own, whether it is the live one or was rotated
    * inside the grace window (a stale tab). A rotated token past the window is reuse wherever
    * it is presented: a thief with an old copy must not sign the owner out unnoticed, so it
-   * trips reuse detection as on refresh and is refused. Null: no session to end.
+   * trips reuse detection as on refresh and is refused. A bound session ends only for a proof
+   * of its key. Null: no session to end.
    */
-  async sessionToEnd(token: unknown, ctx: ClientContext): Promise<{ userId: string; sessionId: string } | null> {
+  async sessionToEnd(token: unknown, ctx: ClientContext, dpopKey: string | null = null): Promise<{ userId: string; sessionId: string } | null> {
     if (!isWellFormedToken(token)) return null;
     const hash = this.hasher.hash(token);
     const listed = await this.blacklist.find(hash);
-    const retired = await this.findRetired(hash, listed);
+    const record = await this.repository.findByHash(hash);
+    const retired = await this.findRetired(record, listed);
+    this.requireSessionKey(retired ?? record, dpopKey, ctx);
     if (retired && !this.insideGrace(retired)) {
       await this.reportReuse(retired, ctx);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
     if (retired) return retired;
-    const record = await this.repository.findByHash(hash);
     if (record) return record;
     return listed ? { userId: listed.userId, sessionId: listed.sessionId } : null;
   }
@@ -126,29 +146,43 @@ export class RefreshTokenRotationService {
    * without successor, session already ended) is a plain 401 that trips nothing.
    */
   private async findRetired(
-    hash: Buffer,
+    record: TokenRecord | null,
     listed: Awaited<ReturnType<TokenBlacklistService['find']>>,
-  ): Promise<RetiredToken | null> {
-    const record = await this.repository.findByHash(hash);
+  ): Promise<(RetiredToken & TokenOwner) | null> {
     if (record) {
       if (!record.sessionLive || !record.rotated || record.retiredSecondsAgo === null) return null;
       return { ...record, secondsSinceRotation: record.retiredSecondsAgo };
     }
     // The row is gone (purged by the cleanup job): the blacklist still remembers the token.
     if (listed?.kind !== 'rotated') return null;
-    if (!(await this.sessions.isSessionLive(listed.sessionId))) return null;
-    return { ...listed, secondsSinceRotation: (Date.now() - listed.rotatedAtMs) / 1000 };
+    const session = await this.sessions.findLiveSession(listed.sessionId);
+    if (!session) return null;
+    return { ...listed, dpopJkt: session.dpopJkt, secondsSinceRotation: (Date.now() - listed.rotatedAtMs) / 1000 };
+  }
+
+  /**
+   * A token of a bound session is honoured only with a proof of the session's key (RFC 9449
+   * §5): otherwise 401 with the DPoP challenge, and nothing rotates or ends.
+   */
+  private requireSessionKey(owner: TokenOwner | null, dpopKey: string | null, ctx: ClientContext): void {
+    if (!owner?.dpopJkt || owner.dpopJkt === dpopKey) return;
+    const reason = dpopKey ? 'wrong_key' : 'missing';
+    this.securityEvents.dpopProofRejected({ reason, userId: owner.userId, sessionId: owner.sessionId, ...ctx });
+    throw new DpopProofException(
+      'invalid_dpop_proof',
+      dpopKey ? 'DPoP proof is signed by another key than the session is bound to' : 'This session is bound to a key: send a DPoP proof',
+    );
   }
 
   /** Two tabs or a retried request: hand out the same successor again, create nothing. */
-  private async replayWithinGrace(token: string, retired: RetiredToken): Promise<TokenPair> {
+  private async replayWithinGrace(token: string, retired: RetiredToken & TokenOwner): Promise<TokenPair> {
     const successor = this.hasher.successorOf(token);
     const current = await this.repository.findByHash(this.hasher.hash(successor));
     if (!current || !current.sessionLive || current.sessionId !== retired.sessionId) {
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
     // The successor may itself have been rotated a moment ago; its own grace rule applies then.
-    return this.pair(successor, retired.userId, retired.sessionId, current.expiresAt);
+    return this.pair(successor, { ...retired, expiresAt: current.expiresAt });
   }
 
   private async reportReuse(retired: RetiredToken, ctx: ClientContext): Promise<void> {
@@ -168,14 +202,15 @@ export class RefreshTokenRotationService {
     });
   }
 
-  private async pair(refreshToken: string, userId: string, sessionId: string, expiresAt: Date): Promise<TokenPair> {
+  private async pair(refreshToken: string, session: TokenOwner & { expiresAt: Date }): Promise<TokenPair> {
     return {
-      accessToken: await this.accessTokens.sign(userId, sessionId),
+      accessToken: await this.accessTokens.sign(session.userId, session.sessionId, session.dpopJkt),
       accessTokenTtl: this.accessTokens.ttlSeconds,
       refreshToken,
-      refreshTokenExpiresAt: expiresAt,
-      userId,
-      sessionId,
+      refreshTokenExpiresAt: session.expiresAt,
+      userId: session.userId,
+      sessionId: session.sessionId,
+      dpopJkt: session.dpopJkt,
     };
   }
 }

@@ -8,6 +8,8 @@ export interface IssuedToken {
   sessionId: string;
   userId: string;
   expiresAt: Date;
+  /** Thumbprint of the DPoP key the session is bound to; null: unbound. */
+  dpopJkt: string | null;
 }
 
 export interface RotatedToken extends IssuedToken {
@@ -25,9 +27,14 @@ export interface TokenRecord {
   retiredSecondsAgo: number | null;
   expiresAt: Date;
   sessionLive: boolean;
+  dpopJkt: string | null;
 }
 
-/** Retires a live token and inserts its successor; the hot path, so a prepared statement. */
+/**
+ * Retires a live token and inserts its successor; the hot path, so a prepared statement.
+ * A session bound to a DPoP key rotates only for a proof by that key ($5): a copied token
+ * without the key changes nothing.
+ */
 export const ROTATE_REFRESH_TOKEN: PreparedStatement = {
   name: 'rotate_refresh_token',
   text: `
@@ -37,7 +44,8 @@ export const ROTATE_REFRESH_TOKEN: PreparedStatement = {
         FROM sessions s
        WHERE rt.token_hash = $1 AND NOT rt.revoked AND rt.expires_at > now()
          AND s.id = rt.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
-      RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at
+         AND (s.dpop_jkt IS NULL OR s.dpop_jkt = $5::text)
+      RETURNING rt.session_id, rt.user_id, rt.expires_at, s.absolute_expires_at, s.dpop_jkt
     ), used AS (
       UPDATE sessions SET last_used_at = now() WHERE id = (SELECT session_id FROM old)
     )
@@ -46,7 +54,8 @@ export const ROTATE_REFRESH_TOKEN: PreparedStatement = {
            LEAST(now() + make_interval(secs => $4), old.absolute_expires_at)
     FROM old
     RETURNING session_id AS "sessionId", user_id AS "userId", expires_at AS "expiresAt",
-              (SELECT expires_at FROM old) AS "retiredExpiresAt", now() AS "rotatedAt"`,
+              (SELECT expires_at FROM old) AS "retiredExpiresAt", now() AS "rotatedAt",
+              (SELECT dpop_jkt FROM old) AS "dpopJkt"`,
 };
 
 /**
@@ -63,8 +72,8 @@ export class RefreshTokenRepository {
    * others re-check `NOT rt.revoked`, match nothing and get null. The unique index on
    * token_hash would refuse a second successor even if that ever failed.
    */
-  async rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number): Promise<RotatedToken | null> {
-    const rows = await this.prisma.prepared<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl]);
+  async rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number, dpopKey: string | null): Promise<RotatedToken | null> {
+    const rows = await this.prisma.prepared<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl, dpopKey]);
     return rows[0] ?? null;
   }
 
@@ -74,7 +83,8 @@ export class RefreshTokenRepository {
       SELECT rt.session_id AS "sessionId", rt.user_id AS "userId",
              rt.replaced_by IS NOT NULL AS rotated, rt.expires_at AS "expiresAt",
              EXTRACT(EPOCH FROM now() - rt.revoked_at)::float8 AS "retiredSecondsAgo",
-             (s.revoked_at IS NULL AND s.absolute_expires_at > now()) AS "sessionLive"
+             (s.revoked_at IS NULL AND s.absolute_expires_at > now()) AS "sessionLive",
+             s.dpop_jkt AS "dpopJkt"
         FROM refresh_tokens rt
         JOIN sessions s ON s.id = rt.session_id
        WHERE rt.token_hash = ${hash}`;
