@@ -1,8 +1,11 @@
 import { AppProcess, startAppProcess } from '../support/app-process';
+import { DpopKey, jwtClaims } from '../support/dpop';
 import { createTestApp, PASSWORD, sleep, TestApp, uniqueEmail } from '../support/test-app';
 
 const BODY = { 'Content-Type': 'application/json', 'X-Token-Transport': 'body' };
 const GRACE_SECONDS = 1;
+/** The URL clients call, as behind one load balancer: every instance checks DPoP proofs against it. */
+const PUBLIC_ORIGIN = 'https://api.example.test';
 
 /**
  * Three instances of the production build (child processes on their own ports) sharing one
@@ -13,7 +16,7 @@ describe('many instances behind one database and one Redis', () => {
   let t: TestApp; // only to look into the database
   beforeAll(async () => {
     instances = await Promise.all(
-      [1, 2, 3].map(() => startAppProcess({ REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS), LOG_LEVEL: 'warn' })),
+      [1, 2, 3].map(() => startAppProcess({ REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS), LOG_LEVEL: 'warn', PUBLIC_ORIGIN })),
     );
     t = await createTestApp();
   }, 60_000);
@@ -78,5 +81,64 @@ describe('many instances behind one database and one Redis', () => {
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  describe('DPoP-bound sessions', () => {
+    const proofFor = (key: DpopKey, method: string, path: string, accessToken?: string) =>
+      key.proof(method, `${PUBLIC_ORIGIN}${path}`, { accessToken });
+    const refresh = async (instance: AppProcess, key: DpopKey, refreshToken: string, proof?: string) =>
+      post(instance, '/auth/refresh', { refreshToken }, { ...BODY, DPoP: proof ?? (await proofFor(key, 'POST', '/auth/refresh')) });
+    const meBound = async (instance: AppProcess, key: DpopKey, accessToken: string) =>
+      fetch(`${instance.baseUrl}/auth/me`, {
+        headers: { Authorization: `DPoP ${accessToken}`, DPoP: await proofFor(key, 'GET', '/auth/me', accessToken) },
+      });
+
+    async function boundLoginOn(instance: AppProcess, key: DpopKey) {
+      const email = uniqueEmail();
+      expect((await post(instance, '/auth/register', { email, password: PASSWORD })).status).toBe(201);
+      const res = await post(instance, '/auth/login', { email, password: PASSWORD }, { ...BODY, DPoP: await proofFor(key, 'POST', '/auth/login') });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { accessToken: string; refreshToken: string; tokenType: string };
+    }
+
+    it('one key works on all three instances: login on one, refresh and guarded calls on the others', async () => {
+      const key = await DpopKey.generate();
+      let pair = await boundLoginOn(instances[0], key);
+      expect(pair.tokenType).toBe('DPoP');
+      for (const instance of [instances[1], instances[2], instances[0], instances[1]]) {
+        const res = await refresh(instance, key, pair.refreshToken);
+        expect(res.status).toBe(200);
+        pair = await res.json();
+        expect(jwtClaims(pair.accessToken).cnf).toEqual({ jkt: key.thumbprint });
+        const checks = await Promise.all(instances.map((i) => meBound(i, key, pair.accessToken)));
+        expect(checks.map((r) => r.status)).toEqual([200, 200, 200]);
+      }
+      // A thief with the token but not the key gets nowhere on any instance, and the owner goes on.
+      const thief = await DpopKey.generate();
+      const stolen = await Promise.all(instances.map((i) => refresh(i, thief, pair.refreshToken)));
+      expect(stolen.map((r) => r.status)).toEqual([401, 401, 401]);
+      expect((await refresh(instances[2], key, pair.refreshToken)).status).toBe(200);
+    });
+
+    it('a proof accepted by one instance is refused by another (jti shared in Redis)', async () => {
+      const key = await DpopKey.generate();
+      const pair = await boundLoginOn(instances[0], key);
+      const proof = await proofFor(key, 'POST', '/auth/refresh');
+      const first = await refresh(instances[1], key, pair.refreshToken, proof);
+      expect(first.status).toBe(200);
+      const next = (await first.json()) as { refreshToken: string };
+      const replayed = await refresh(instances[2], key, next.refreshToken, proof);
+      expect(replayed.status).toBe(401);
+      expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
+      expect((await replayed.json()).message).toMatch(/already used/);
+      // The same proof sent to two instances at the same moment: exactly one of them accepts it.
+      const racing = await proofFor(key, 'GET', '/auth/me', (next as any).accessToken);
+      const both = await Promise.all(
+        [instances[0], instances[1]].map((i) =>
+          fetch(`${i.baseUrl}/auth/me`, { headers: { Authorization: `DPoP ${(next as any).accessToken}`, DPoP: racing } }),
+        ),
+      );
+      expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+    });
   });
 });
