@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppProcess, startAppProcess } from '../support/app-process';
 import { launchChromium, serveExampleSpa } from '../support/browser';
+import { jwtClaims } from '../support/dpop';
 import { PASSWORD, sleep, uniqueEmail } from '../support/test-app';
 
 const GRACE_SECONDS = 2;
@@ -26,7 +27,7 @@ jest.setTimeout(60_000);
  * SPA on http://localhost:<a>, API on http://localhost:<b> (cross-origin, same-site, CORS with
  * credentials), refresh token only in the httpOnly cookie, access token only in memory.
  */
-describe('browser SPA (Chromium, cookie transport)', () => {
+describe('browser SPA without DPoP (Chromium, cookie transport)', () => {
   let api: AppProcess;
   let spa: { origin: string; stop: () => Promise<void> };
   let browser: Browser;
@@ -53,7 +54,7 @@ describe('browser SPA (Chromium, cookie transport)', () => {
   });
 
   async function serveExampleSpaOn(port: number, url: string) {
-    const served = await serveExampleSpa(url, port);
+    const served = await serveExampleSpa(url, port, { dpop: false });
     expect(served.origin).toBe(`http://localhost:${port}`);
     return served;
   }
@@ -229,6 +230,105 @@ describe('browser SPA (Chromium, cookie transport)', () => {
       evilServer.close();
       await context.close();
     }
+  });
+});
+
+/**
+ * The example SPA as built by default: sessions bound (DPoP) to a non-extractable WebCrypto
+ * key kept in IndexedDB. What a page script, an extension or malware can copy out of the
+ * browser (the access token, the cookie from the profile's files) is refused anywhere else.
+ */
+describe('browser SPA with a DPoP key (Chromium, WebCrypto + IndexedDB)', () => {
+  let api: AppProcess;
+  let spa: { origin: string; stop: () => Promise<void> };
+  let browser: Browser;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
+    api = await startAppProcess({ ALLOWED_ORIGINS: `http://localhost:${spaPort}`, COOKIE_SECURE: 'false', LOG_LEVEL: 'warn' });
+    apiUrl = `http://localhost:${api.port}`;
+    spa = await serveExampleSpa(apiUrl, spaPort);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await spa?.stop();
+    await api?.stop();
+  });
+
+  /** The key pair as IndexedDB keeps it, and what WebCrypto lets a script do with it. */
+  const inspectStoredKey = (page: Page) =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('auth-dpop');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const keys = await new Promise<CryptoKeyPair>((resolve, reject) => {
+        const get = db.transaction('keys').objectStore('keys').get('device');
+        get.onsuccess = () => resolve(get.result);
+        get.onerror = () => reject(get.error);
+      });
+      db.close();
+      const exportAttempt = await crypto.subtle.exportKey('jwk', keys.privateKey).then(
+        () => 'exported',
+        (err: DOMException) => err.name,
+      );
+      const pkcs8Attempt = await crypto.subtle.exportKey('pkcs8', keys.privateKey).then(
+        () => 'exported',
+        (err: DOMException) => err.name,
+      );
+      return { extractable: keys.privateKey.extractable, algorithm: keys.privateKey.algorithm, exportAttempt, pkcs8Attempt };
+    });
+
+  it('8. binds the session to a non-extractable key in IndexedDB; a copied token or cookie is refused elsewhere', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(spa.origin);
+    const email = uniqueEmail();
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await page.click('#register');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+
+    // The key: stored as a CryptoKey, usable for signing, impossible to export.
+    const stored = await inspectStoredKey(page);
+    expect(stored).toMatchObject({ extractable: false, algorithm: { name: 'ECDSA', namedCurve: 'P-256' } });
+    expect(stored.exportAttempt).toBe('InvalidAccessError');
+    expect(stored.pkcs8Attempt).toBe('InvalidAccessError');
+
+    // The session is bound: what XSS could read from the page is an access token with cnf.jkt.
+    const accessToken: string = await page.evaluate(() => (window as any).authClient.accessToken);
+    expect(jwtClaims(accessToken).cnf.jkt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const cookie = (await context.cookies(`${apiUrl}/auth/refresh`)).find((c) => c.name === 'refresh_token')!;
+
+    // Copied out of the browser: refused as Bearer, as DPoP without a proof, and with a proof by another key.
+    const asBearer = await fetch(`${apiUrl}/auth/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    const asDpop = await fetch(`${apiUrl}/auth/me`, { headers: { Authorization: `DPoP ${accessToken}` } });
+    expect([asBearer.status, asDpop.status]).toEqual([401, 401]);
+    const replayed = await fetch(`${apiUrl}/auth/refresh`, { method: 'POST', headers: { Cookie: `refresh_token=${cookie.value}` } });
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
+
+    // Another browser profile with the stolen cookie: its SPA has its own key and cannot restore the session.
+    const thief = await browser.newContext();
+    await thief.addCookies([cookie]);
+    const thiefPage = await thief.newPage();
+    await thiefPage.goto(spa.origin);
+    await thiefPage.locator('#login-view').waitFor();
+    const thiefKey = await inspectStoredKey(thiefPage).catch(() => null);
+    expect(thiefKey?.exportAttempt ?? 'no key').not.toBe('exported');
+    await thief.close();
+
+    // The owner is untouched: a reload restores the session with the key from IndexedDB.
+    await page.reload();
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    await page.click('#reload-profile');
+    await expect(page.locator('#app-message').textContent()).resolves.toBe('');
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor();
+    await context.close();
   });
 });
 

@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DpopKeyFile } from '../../examples/mobile/src/dpop-key-file';
 import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from '../../examples/mobile/src/mobile-auth-client';
 import { createTestApp, PASSWORD, refreshBody, sleep, TestApp, uniqueEmail } from '../support/test-app';
 
 const GRACE_SECONDS = 1;
+const stored = (store: FileTokenStore) => JSON.parse(readFileSync(store.path, 'utf8')).refreshToken as string;
 
 /** examples/mobile against the real app over HTTP (body transport, token in a 0600 file). */
 describe('mobile-style client (examples/mobile)', () => {
@@ -18,7 +20,6 @@ describe('mobile-style client (examples/mobile)', () => {
   afterAll(() => t.close());
 
   const newStore = () => new FileTokenStore(path.join(mkdtempSync(path.join(tmpdir(), 'mobile-')), 'refresh-token.json'));
-  const stored = (store: FileTokenStore) => JSON.parse(readFileSync(store.path, 'utf8')).refreshToken as string;
 
   async function signedInClient() {
     const store = newStore();
@@ -74,3 +75,68 @@ describe('mobile-style client (examples/mobile)', () => {
     await refreshBody(t, token).expect(401);
   });
 });
+
+describe('mobile-style client with a DPoP key (examples/mobile)', () => {
+  let t: TestApp;
+  let apiUrl: string;
+  beforeAll(async () => {
+    // Nonces on: the client must pick up DPoP-Nonce and retry, as against a strict server.
+    t = await createTestApp({ auth: { reuseGrace: GRACE_SECONDS }, dpop: { nonceRequired: true, publicOrigin: null } });
+    await t.app.listen(0, '127.0.0.1');
+    apiUrl = await t.app.getUrl();
+  });
+  afterAll(() => t.close());
+
+  function device(dir = mkdtempSync(path.join(tmpdir(), 'mobile-dpop-'))) {
+    const store = new FileTokenStore(path.join(dir, 'refresh-token.json'));
+    const key = new DpopKeyFile(path.join(dir, 'dpop-key.json'));
+    return { dir, store, key, client: new MobileAuthClient(apiUrl, store, key) };
+  }
+
+  it('binds the session to a P-256 key kept in a 0600 file beside the token; every call carries a proof', async () => {
+    const { store, key, client } = device();
+    const email = uniqueEmail();
+    await client.register(email, PASSWORD);
+    await client.login(email, PASSWORD);
+    expect(statSync(key.path).mode & 0o777).toBe(0o600);
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(key.path, 'utf8'))).toMatchObject({ kty: 'EC', crv: 'P-256', d: expect.any(String) });
+    const sessionId = (await t.prisma.$queryRaw<{ id: string; dpop_jkt: string }[]>`
+      SELECT s.id, s.dpop_jkt FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ${email}`)[0];
+    expect(sessionId.dpop_jkt).toBe(await key.thumbprint());
+    await expect(client.request('/auth/me')).resolves.toMatchObject({ email });
+    await client.refresh();
+    await expect(client.request('/auth/me')).resolves.toMatchObject({ email });
+  });
+
+  it('a copy of the token file without the key is refused, and the owner keeps going', async () => {
+    const owner = device();
+    const email = uniqueEmail();
+    await owner.client.register(email, PASSWORD);
+    await owner.client.login(email, PASSWORD);
+    const copied = stored(owner.store);
+    // The thief: the refresh token from a backup, a key of its own.
+    const thief = device();
+    thief.store.write(copied);
+    await expect(thief.client.refresh()).rejects.toBeInstanceOf(ReloginRequiredError);
+    const bare = await refreshBody(t, copied); // and without any proof
+    expect(bare.status).toBe(401);
+    expect(bare.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    await owner.client.refresh();
+    await expect(owner.client.request('/auth/me')).resolves.toMatchObject({ email });
+  });
+
+  it('a restarted app loads the same key and resumes; logout with a proof ends the session', async () => {
+    const first = device();
+    const email = uniqueEmail();
+    await first.client.register(email, PASSWORD);
+    await first.client.login(email, PASSWORD);
+    const restarted = device(first.dir);
+    await expect(restarted.client.request('/auth/me')).resolves.toMatchObject({ email });
+    await restarted.client.logout();
+    const row = (await t.prisma.$queryRaw<{ revoked_at: Date | null }[]>`
+      SELECT s.revoked_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ${email}`)[0];
+    expect(row.revoked_at).not.toBeNull();
+  });
+});
+

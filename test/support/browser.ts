@@ -25,12 +25,19 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** The example SPA, built for `apiUrl` and served by `node examples/spa/build.mjs --serve`. */
-export async function serveExampleSpa(apiUrl: string, port?: number): Promise<{ origin: string; stop: () => Promise<void> }> {
+/**
+ * The example SPA, built for `apiUrl` and served by `node examples/spa/build.mjs --serve`;
+ * `dpop: false` serves the build without a DPoP key (plain cookie + bearer client).
+ */
+export async function serveExampleSpa(
+  apiUrl: string,
+  port?: number,
+  { dpop = true }: { dpop?: boolean } = {},
+): Promise<{ origin: string; stop: () => Promise<void> }> {
   port ??= await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(__dirname, '../../examples/spa/build.mjs'), '--serve', '--port', String(port), '--api', apiUrl],
+    [path.join(__dirname, '../../examples/spa/build.mjs'), '--serve', '--port', String(port), '--api', apiUrl, ...(dpop ? [] : ['--no-dpop'])],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DpopKeyFile } from './dpop-key-file';
 import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from './mobile-auth-client';
 
 const USAGE = `usage: npm run example:mobile -- <command>
@@ -8,11 +9,13 @@ const USAGE = `usage: npm run example:mobile -- <command>
   me                            call GET /auth/me (refreshes when needed)
   sessions                      list this account's sessions
   logout                        end this session and forget the token
-env: API_URL (default http://localhost:3000), TOKEN_STORE (default ~/.auth-example/refresh-token.json)`;
+env: API_URL (default http://localhost:3000), TOKEN_STORE (default ~/.auth-example/refresh-token.json)
+The session is bound (DPoP) to a P-256 key kept in dpop-key.json beside the token store.`;
 
 async function main([command, ...args]: string[]): Promise<number> {
   const store = new FileTokenStore(process.env.TOKEN_STORE ?? join(homedir(), '.auth-example', 'refresh-token.json'));
-  const client = new MobileAuthClient(process.env.API_URL ?? 'http://localhost:3000', store);
+  const key = new DpopKeyFile(join(dirname(store.path), 'dpop-key.json'));
+  const client = new MobileAuthClient(process.env.API_URL ?? 'http://localhost:3000', store, key);
   switch (command) {
     case 'register':
       await client.register(args[0], args[1]);

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import type { DpopKeyFile } from './dpop-key-file';
+import { writePrivateFile } from './private-file';
 
 /**
  * A mobile-style client of the auth module (body transport), ready to port to Swift/Kotlin:
@@ -8,7 +9,9 @@ import { dirname } from 'node:path';
  * - the refresh token is persisted where an app keeps secrets (Keychain / Keystore; a 0600 file
  *   here), replaced atomically after every rotation; the access token stays in memory;
  * - a refresh answered 401 means the session is over (logout elsewhere, or reuse of a stolen
- *   copy was detected): the stored token is deleted and the user must sign in again.
+ *   copy was detected): the stored token is deleted and the user must sign in again;
+ * - with a DPoP key (RFC 9449) the session is bound to it at login: every refresh, logout and
+ *   API call carries a proof signed by the key, so a copy of the refresh token alone is useless.
  */
 export class ReloginRequiredError extends Error {
   constructor() {
@@ -37,13 +40,8 @@ export class FileTokenStore {
     }
   }
 
-  /** Write-then-rename: a crash mid-write never leaves a torn token behind. */
   write(refreshToken: string): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const temporary = `${this.path}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ refreshToken }), { mode: 0o600 });
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, this.path);
+    writePrivateFile(this.path, JSON.stringify({ refreshToken }));
   }
 
   clear(): void {
@@ -53,13 +51,26 @@ export class FileTokenStore {
 
 const BODY_TRANSPORT = { 'X-Token-Transport': 'body', 'Content-Type': 'application/json' };
 
+interface CallOptions {
+  method?: string;
+  body?: unknown;
+  headers?: HeadersInit;
+  /** Sent as `Authorization`, with `ath` in the proof when the session is DPoP-bound. */
+  accessToken?: string;
+}
+
 export class MobileAuthClient {
   private accessToken: string | null = null;
+  private tokenType: 'Bearer' | 'DPoP' = 'Bearer';
   private refreshInFlight: Promise<void> | null = null;
+  /** The last `DPoP-Nonce` the server sent (servers with DPOP_NONCE_REQUIRED=true). */
+  private dpopNonce: string | undefined;
 
   constructor(
     private readonly apiUrl: string,
     private readonly store: FileTokenStore,
+    /** The device key sessions are bound to; without one the session is a plain bearer session. */
+    private readonly dpopKey?: DpopKeyFile,
   ) {}
 
   get hasSession(): boolean {
@@ -84,12 +95,12 @@ export class MobileAuthClient {
   }
 
   /** A call to a protected endpoint; refreshes once on 401. */
-  async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  async request<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
     if (!this.accessToken) await this.refresh();
-    let res = await this.send(path, init);
+    let res = await this.call(path, { ...init, accessToken: this.accessToken! });
     if (res.status === 401) {
       await this.refresh();
-      res = await this.send(path, init);
+      res = await this.call(path, { ...init, accessToken: this.accessToken! });
     }
     const body: any = res.status === 204 ? undefined : await res.json();
     if (!res.ok) throw new ApiError(res.status, body?.message ?? res.statusText);
@@ -100,15 +111,13 @@ export class MobileAuthClient {
     const refreshToken = this.store.read();
     this.store.clear();
     this.accessToken = null;
-    if (refreshToken) {
-      await fetch(`${this.apiUrl}/auth/logout`, { method: 'POST', headers: BODY_TRANSPORT, body: JSON.stringify({ refreshToken }) });
-    }
+    if (refreshToken) await this.call('/auth/logout', { method: 'POST', headers: BODY_TRANSPORT, body: { refreshToken } });
   }
 
   private async rotate(): Promise<void> {
     const refreshToken = this.store.read();
     if (!refreshToken) throw new ReloginRequiredError();
-    const res = await fetch(`${this.apiUrl}/auth/refresh`, { method: 'POST', headers: BODY_TRANSPORT, body: JSON.stringify({ refreshToken }) });
+    const res = await this.call('/auth/refresh', { method: 'POST', headers: BODY_TRANSPORT, body: { refreshToken } });
     const body: any = await res.json().catch(() => ({}));
     if (res.status === 401) {
       this.store.clear();
@@ -120,19 +129,39 @@ export class MobileAuthClient {
     this.accept(body);
   }
 
-  private accept(body: { accessToken: string; refreshToken: string }): void {
+  private accept(body: { accessToken: string; refreshToken: string; tokenType: 'Bearer' | 'DPoP' }): void {
     this.store.write(body.refreshToken); // persist first: it is the only way back in
     this.accessToken = body.accessToken;
+    this.tokenType = body.tokenType;
   }
 
-  private send(path: string, init: RequestInit): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set('Authorization', `Bearer ${this.accessToken}`);
-    return fetch(`${this.apiUrl}${path}`, { ...init, headers });
+  /**
+   * One HTTP call, with a fresh DPoP proof when the client has a key. A server that wants a
+   * nonce answers 401 `use_dpop_nonce` with one in `DPoP-Nonce`: the call is repeated once.
+   */
+  private async call(path: string, options: CallOptions, retried = false): Promise<Response> {
+    const method = options.method ?? 'GET';
+    const headers = new Headers(options.headers);
+    const bound = this.tokenType === 'DPoP' && options.accessToken !== undefined;
+    if (options.accessToken !== undefined) headers.set('Authorization', `${this.tokenType} ${options.accessToken}`);
+    if (this.dpopKey) {
+      const url = `${this.apiUrl}${path}`;
+      headers.set('DPoP', await this.dpopKey.proof(method, url, { accessToken: bound ? options.accessToken : undefined, nonce: this.dpopNonce }));
+    }
+    const res = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    this.dpopNonce = res.headers.get('DPoP-Nonce') ?? this.dpopNonce;
+    if (!retried && res.status === 401 && /error="use_dpop_nonce"/.test(res.headers.get('WWW-Authenticate') ?? '')) {
+      return this.call(path, options, true);
+    }
+    return res;
   }
 
   private async post(path: string, payload: unknown): Promise<any> {
-    const res = await fetch(`${this.apiUrl}${path}`, { method: 'POST', headers: BODY_TRANSPORT, body: JSON.stringify(payload) });
+    const res = await this.call(path, { method: 'POST', headers: BODY_TRANSPORT, body: payload });
     const body: any = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, body.message ?? res.statusText);
     return body;

@@ -1,10 +1,15 @@
+import type { BrowserDpopKey } from './dpop-key';
+
 /**
  * The browser side of the auth module, ready to copy into an SPA:
  * - the access token lives in memory only (never localStorage: XSS could read it there);
  * - the refresh token lives only in the httpOnly `refresh_token` cookie, which this code never
  *   sees; every call to /auth/* sends it with `credentials: 'include'`;
- * - on a 401 the client refreshes once and retries; concurrent calls share one refresh.
+ * - on a 401 the client refreshes once and retries; concurrent calls share one refresh;
+ * - with a DPoP key (RFC 9449) the login binds the session to it and every call to the API
+ *   carries a proof signed by it: a copied cookie or access token is useless elsewhere.
  */
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -22,12 +27,17 @@ export class SignedOutError extends ApiError {
 
 export class AuthClient {
   private accessToken: string | null = null;
+  private tokenType: 'Bearer' | 'DPoP' = 'Bearer';
   private refreshInFlight: Promise<boolean> | null = null;
+  /** The last `DPoP-Nonce` the server sent (servers with DPOP_NONCE_REQUIRED=true). */
+  private dpopNonce: string | undefined;
 
   constructor(
     private readonly apiUrl: string,
     /** Called whenever the session turns out to be gone (logout elsewhere, reuse detected, expiry). */
     private readonly onSignedOut: () => void,
+    /** The browser's key; without one sessions are plain cookie + bearer sessions. */
+    private readonly dpopKey?: Promise<BrowserDpopKey>,
   ) {}
 
   get signedIn(): boolean {
@@ -39,8 +49,7 @@ export class AuthClient {
   }
 
   async login(email: string, password: string): Promise<void> {
-    const body = await this.post('/auth/login', { email, password });
-    this.accessToken = body.accessToken;
+    this.accept(await this.post('/auth/login', { email, password }));
   }
 
   /** After a page load: the cookie (if any) buys a new access token. */
@@ -74,14 +83,14 @@ export class AuthClient {
   }
 
   async logout(): Promise<void> {
-    await fetch(`${this.apiUrl}/auth/logout`, { method: 'POST', credentials: 'include' }).catch(() => undefined);
+    await this.call('/auth/logout', { method: 'POST' }).catch(() => undefined);
     this.accessToken = null;
   }
 
   private async rotate(): Promise<boolean> {
-    const res = await fetch(`${this.apiUrl}/auth/refresh`, { method: 'POST', credentials: 'include' });
+    const res = await this.call('/auth/refresh', { method: 'POST' });
     if (res.ok) {
-      this.accessToken = (await res.json()).accessToken;
+      this.accept(await res.json());
       return true;
     }
     this.accessToken = null;
@@ -90,15 +99,38 @@ export class AuthClient {
   }
 
   private send(path: string, init: RequestInit): Promise<Response> {
+    return this.call(path, init, this.accessToken!);
+  }
+
+  private accept(body: { accessToken: string; tokenType: 'Bearer' | 'DPoP' }): void {
+    this.accessToken = body.accessToken;
+    this.tokenType = body.tokenType;
+  }
+
+  /**
+   * Every request to the API: the cookie goes along, and a fresh DPoP proof when the client has
+   * a key. A server that wants a nonce answers 401 `use_dpop_nonce` with one: repeated once.
+   */
+  private async call(path: string, init: RequestInit, accessToken?: string, retried = false): Promise<Response> {
+    const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
-    headers.set('Authorization', `Bearer ${this.accessToken}`);
-    return fetch(`${this.apiUrl}${path}`, { ...init, headers, credentials: 'include' });
+    if (accessToken) headers.set('Authorization', `${this.tokenType} ${accessToken}`);
+    if (this.dpopKey) {
+      const key = await this.dpopKey;
+      const bound = this.tokenType === 'DPoP' ? accessToken : undefined;
+      headers.set('DPoP', await key.proof(method, `${this.apiUrl}${path}`, { accessToken: bound, nonce: this.dpopNonce }));
+    }
+    const res = await fetch(`${this.apiUrl}${path}`, { ...init, method, headers, credentials: 'include' });
+    this.dpopNonce = res.headers.get('DPoP-Nonce') ?? this.dpopNonce;
+    if (!retried && res.status === 401 && /error="use_dpop_nonce"/.test(res.headers.get('WWW-Authenticate') ?? '')) {
+      return this.call(path, init, accessToken, true);
+    }
+    return res;
   }
 
   private async post(path: string, payload: unknown): Promise<any> {
-    const res = await fetch(`${this.apiUrl}${path}`, {
+    const res = await this.call(path, {
       method: 'POST',
-      credentials: 'include',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(payload),
     });

@@ -1,6 +1,8 @@
 import { ApiError, AuthClient, SignedOutError } from './auth-client';
+import { BrowserDpopKey } from './dpop-key';
 
 declare const API_URL: string; // set at build time (build.mjs)
+declare const USE_DPOP: boolean; // set at build time: bind sessions to a browser key (default)
 
 interface User {
   id: string;
@@ -16,7 +18,11 @@ interface Session {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const client = new AuthClient(API_URL, () => showLogin('Your session ended. Please sign in again.'));
+const client = new AuthClient(
+  API_URL,
+  () => showLogin('Your session ended. Please sign in again.'),
+  USE_DPOP ? BrowserDpopKey.load() : undefined,
+);
 
 function showLogin(message = ''): void {
   $('app-view').hidden = true;
