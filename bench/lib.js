@@ -127,8 +127,9 @@ async function seedChains(port, count, password = 'bench password 0123') {
 /**
  * Closed loop: every chain is one client that refreshes, takes the successor, and refreshes
  * again, until `until()` says stop. Returns throughput and latency percentiles (ms).
+ * `headersFor()` adds headers to each request (a DPoP proof).
  */
-async function refreshLoad(port, chains, until) {
+async function refreshLoad(port, chains, until, headersFor = () => ({})) {
   const latencies = [];
   let errors = 0;
   const started = process.hrtime.bigint();
@@ -136,7 +137,8 @@ async function refreshLoad(port, chains, until) {
     chains.map(async (chain) => {
       while (!until()) {
         const t0 = process.hrtime.bigint();
-        const res = await request(port, 'POST', '/auth/refresh', { refreshToken: chain.refreshToken }, BODY);
+        const headers = { ...BODY, ...headersFor() };
+        const res = await request(port, 'POST', '/auth/refresh', { refreshToken: chain.refreshToken }, headers);
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
         if (res.status !== 200) {
           errors++;

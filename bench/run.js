@@ -8,6 +8,7 @@ const { machine } = require('./lib');
 const SCENARIOS = {
   core: () => require('./scenarios').main(),
   cleanup: () => require('./cleanup').main(),
+  dpop: () => require('./dpop').main(),
 };
 
 const mib = (kb) => Math.round(kb / 1024);
@@ -78,6 +79,20 @@ function table(results) {
       '',
       `Cleanup wall time ${c.cleanup.wallMs} ms (${c.cleanup.output.filter((l) => l.startsWith('refresh_tokens')).join('')}).`,
       `p99 during / p99 without (mean of before and after, ${Math.round(baseline * 100) / 100} ms): **${c.p99DuringVsWithout}×**`,
+    );
+  }
+  const d = results.scenarios.dpop;
+  if (d && !d.error) {
+    const dpopRow = (name, r) =>
+      `| ${name} | ${r.plain.rps} | ${r.dpop.rps} | **${r.throughputRatio}×** | ${r.plain.p50} / ${r.plain.p99} | ${r.dpop.p50} / ${r.dpop.p99} | **${r.p99Ratio}×** | ${r.plain.errors + r.dpop.errors} |`;
+    lines.push(
+      '',
+      `DPoP vs plain sessions, same server, ${d.connections} connections, proofs signed before each run:`,
+      '',
+      '| request | plain req/s | DPoP req/s | throughput ratio | plain p50 / p99 ms | DPoP p50 / p99 ms | p99 ratio | errors |',
+      '|---|---|---|---|---|---|---|---|',
+      dpopRow('refresh', d.refresh),
+      dpopRow('guarded GET /auth/me', d.guarded),
     );
   }
   return lines.join('\n');

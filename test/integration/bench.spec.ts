@@ -5,19 +5,30 @@ import { promisify } from 'node:util';
 // Keeps the benchmark scripts from rotting: every scenario once, tiny and short. No timing is
 // asserted; only that each scenario ran and produced numbers.
 describe('bench scripts', () => {
-  it('run every product-vs-floor scenario end to end', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bench', 'scenarios.js')], {
-      env: {
-        ...process.env,
-        BENCH_SECONDS: '1',
-        BENCH_SOAK_SECONDS: '12', // two samples: one per window
-        BENCH_CONNECTIONS: '1,4',
-        BENCH_SCALE_ROWS: '12000',
-        BENCH_DATABASE_BASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]*$/, ''),
-      },
+  const runScript = async (script: string, env: Record<string, string> = {}) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bench', script)], {
+      env: { ...process.env, BENCH_DATABASE_BASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]*$/, ''), ...env },
       maxBuffer: 10 * 1024 * 1024,
     });
-    const r = JSON.parse(stdout);
+    return JSON.parse(stdout);
+  };
+
+  it('DPoP vs plain sessions: both sides ran without errors', async () => {
+    const r = await runScript('dpop.js', { BENCH_SECONDS: '1' });
+    for (const key of ['refresh', 'guarded']) {
+      expect(r[key].plain.rps).toBeGreaterThan(0);
+      expect(r[key].dpop.rps).toBeGreaterThan(0);
+      expect([key, r[key].plain.errors, r[key].dpop.errors]).toEqual([key, 0, 0]);
+    }
+  }, 60000);
+
+  it('run every product-vs-floor scenario end to end', async () => {
+    const r = await runScript('scenarios.js', {
+      BENCH_SECONDS: '1',
+      BENCH_SOAK_SECONDS: '12', // two samples: one per window
+      BENCH_CONNECTIONS: '1,4',
+      BENCH_SCALE_ROWS: '12000',
+    });
     for (const c of ['1', '4']) {
       expect(r.refresh[c].product.requests).toBeGreaterThan(0);
       expect(r.refresh[c].floor.requests).toBeGreaterThan(0);

@@ -101,7 +101,7 @@ describe('migrations', () => {
       const client = new Client({ connectionString: url });
       await client.connect();
       try {
-        const { rows } = await client.query('SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1');
+        const { rows } = await client.query('SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1 ORDER BY 1');
         expect(rows).toEqual(names.map((migration_name: string) => ({ migration_name, n: 1 })));
       } finally {
         await client.end();

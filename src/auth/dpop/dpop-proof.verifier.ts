@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { calculateJwkThumbprint, EmbeddedJWK, JWK, jwtVerify, JWTVerifyResult } from 'jose';
+import { jwtVerify, JWTVerifyResult } from 'jose';
 import { createHash } from 'node:crypto';
 import { dpopConfig, DpopConfig } from '../../config/auth.config';
 import { RedisService } from '../../redis/redis.service';
@@ -9,6 +9,7 @@ import { RefreshTokenTransport } from '../refresh-token.transport';
 import { SecurityEventsService } from '../security-events.service';
 import { DPOP_ALGORITHMS, DpopProofException } from './dpop-proof.exception';
 import { DpopNonces } from './dpop-nonce';
+import { ProofKeyCache } from './proof-key-cache';
 
 /** Why a proof was refused: the `reason` of the security event and of the metric. */
 export type DpopRejection = 'missing' | 'malformed' | 'signature' | 'htm' | 'htu' | 'iat' | 'jti' | 'ath' | 'replayed' | 'wrong_key';
@@ -25,6 +26,7 @@ const MAX_PROOF_LENGTH = 4096;
 @Injectable()
 export class DpopProofVerifier {
   private readonly nonces: DpopNonces | null;
+  private readonly proofKeys = new ProofKeyCache();
 
   constructor(
     private readonly redis: RedisService,
@@ -73,9 +75,9 @@ export class DpopProofVerifier {
     }
     let verified: JWTVerifyResult;
     try {
-      // The key comes from the proof's own `jwk` header; EmbeddedJWK refuses private and
-      // symmetric keys, and the algorithm list refuses `none` and HMAC.
-      verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] });
+      // The key comes from the proof's own `jwk` header (EmbeddedJWK, imported once per key:
+      // it refuses private and symmetric keys); the algorithm list refuses `none`, HMAC and RSA.
+      verified = await jwtVerify(proof, this.proofKeys.resolve, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] });
     } catch {
       throw this.reject(req, 'signature', 'DPoP proof is not a valid dpop+jwt signed (ES256 or EdDSA) by the public key in its header');
     }
@@ -97,7 +99,7 @@ export class DpopProofVerifier {
     if (this.nonces && !this.nonces.isValid(payload.nonce)) {
       throw new DpopProofException('use_dpop_nonce', 'Put the nonce of the DPoP-Nonce header in the proof', this.nonces.current());
     }
-    const key = await calculateJwkThumbprint(protectedHeader.jwk as JWK, 'sha256');
+    const key = await this.proofKeys.thumbprintOf(protectedHeader);
     if (!(await this.firstUse(key, payload.jti))) throw this.reject(req, 'replayed', 'DPoP proof was already used');
     return key;
   }
