@@ -20,6 +20,8 @@ const PINO_LEVELS = { error: 'error', warn: 'warn', log: 'info', debug: 'debug',
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  // A DPoP proof is single use, but within its window it is as good as the request it signs.
+  'req.headers.dpop',
   'res.headers["set-cookie"]',
   ...['password', 'currentPassword', 'newPassword', 'token', 'refreshToken', 'accessToken'].flatMap((field) => [
     field,

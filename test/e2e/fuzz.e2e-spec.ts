@@ -101,6 +101,16 @@ describe('fuzzing every endpoint', () => {
     );
   };
 
+  /** DPoP proofs an attacker could send: JWS-shaped, a header with any `alg` and any `jwk`, junk claims and signature. */
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url');
+  const dpopShaped = fc
+    .tuple(
+      fc.record({ typ: fc.constantFrom('dpop+jwt', 'JWT'), alg: fc.constantFrom('ES256', 'EdDSA', 'none', 'HS256', 'RS256'), jwk: anyValue }),
+      fc.dictionary(fc.constantFrom('htm', 'htu', 'iat', 'jti', 'ath', 'nonce'), anyValue),
+      headerText.filter((sig) => /^[A-Za-z0-9_-]*$/.test(sig)),
+    )
+    .map(([header, claims, signature]) => `${b64(header)}.${b64(claims)}.${signature}`);
+
   function expectSafeResponse(res: { status: number; text: string; body: any }) {
     expect(res.status).toBeLessThan(500);
     if (res.status >= 400) {
@@ -119,7 +129,8 @@ describe('fuzzing every endpoint', () => {
         contentType,
         body: rawBody,
         bearer: fc.oneof(forgedJwt(), fc.constant(session.accessToken)),
-        authScheme: fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  '),
+        authScheme: fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  ', 'DPoP ', 'dpop '),
+        dpop: fc.oneof(headerText, dpopShaped),
         cookie: headerText,
         transport: fc.constantFrom('body', 'BODY', 'cookie', '', 'b\u00f6dy'.normalize('NFKD').replace(/[^\x20-\x7e]/g, '')),
         origin: fc.oneof(fc.constant('http://localhost:5173'), fc.webUrl(), headerText),
@@ -140,6 +151,7 @@ describe('fuzzing every endpoint', () => {
         if (r.cookie !== undefined) req = req.set('Cookie', `refresh_token=${r.cookie}`);
         if (r.transport !== undefined) req = req.set('X-Token-Transport', r.transport);
         if (r.origin !== undefined) req = req.set('Origin', r.origin);
+        if (r.dpop !== undefined) req = req.set('DPoP', r.dpop);
         for (const [name, value] of Object.entries(r.extra ?? {})) req = req.set(name, value);
         const res = await (r.endpoint.method === 'get' ? req : req.send(r.body));
         counts.set(res.status, (counts.get(res.status) ?? 0) + 1);

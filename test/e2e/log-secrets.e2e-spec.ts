@@ -1,3 +1,4 @@
+import { DpopKey } from '../support/dpop';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, me, PASSWORD, refreshBody, sleep, TestApp, uniqueEmail } from '../support/test-app';
 
@@ -5,6 +6,8 @@ import { createTestApp, me, PASSWORD, refreshBody, sleep, TestApp, uniqueEmail }
  * Every flow of the contract with every log line captured (LOG_LEVEL=debug, the most verbose):
  * no password, refresh token, access token or reset token may appear anywhere in them.
  */
+const ORIGIN = 'https://api.example.test';
+
 describe('no secrets in logs', () => {
   let smtp: SmtpSink;
   let t: TestApp;
@@ -14,6 +17,7 @@ describe('no secrets in logs', () => {
       app: { logLevel: 'debug' },
       auth: { reuseGrace: 0 },
       mail: { smtpUrl: smtp.url, appUrl: 'https://app.example' },
+      dpop: { publicOrigin: ORIGIN },
     });
   });
   afterAll(async () => {
@@ -66,11 +70,23 @@ describe('no secrets in logs', () => {
       .expect(204);
     await t.http().post('/auth/logout-all').set('Authorization', `Bearer ${again.body.accessToken}`).expect(204);
     await t.http().post('/auth/logout').set(body).send({ refreshToken: again.body.refreshToken }).expect(204);
+
+    // DPoP: proofs are redacted like the tokens they accompany; a refused proof is an event.
+    const key = await DpopKey.generate();
+    const proof = (method: string, path: string, accessToken?: string) => key.proof(method, `${ORIGIN}${path}`, { accessToken }).then(keep);
+    const bound = await t.http().post('/auth/login').set(body).set('DPoP', await proof('POST', '/auth/login')).send({ email, password: 'the third passphrase 3' }).expect(200);
+    keep(bound.body.refreshToken);
+    const boundNext = await t.http().post('/auth/refresh').set(body).set('DPoP', await proof('POST', '/auth/refresh')).send({ refreshToken: bound.body.refreshToken }).expect(200);
+    keep(boundNext.body.refreshToken);
+    await t.http().get('/auth/me').set('Authorization', `DPoP ${keep(boundNext.body.accessToken)}`)
+      .set('DPoP', await proof('GET', '/auth/me', boundNext.body.accessToken)).expect(200);
+    await t.http().post('/auth/refresh').set(body).send({ refreshToken: boundNext.body.refreshToken }).expect(401);
+
     await sleep(200); // the reset mail is handled after its response
 
     const text = t.logs.text();
     expect(t.logs.lines.length).toBeGreaterThan(20);
-    for (const event of ['login_failed', 'refresh_token_reuse_detected', 'user_revoked', 'password_reset_requested']) {
+    for (const event of ['login_failed', 'refresh_token_reuse_detected', 'user_revoked', 'password_reset_requested', 'dpop_proof_rejected']) {
       expect(text).toContain(`"event":"${event}"`);
     }
     const leaked = secrets.filter((secret) => text.includes(secret));
