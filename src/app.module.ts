@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { appConfig } from './config/app.config';
-import { authConfig, dpopConfig, throttleConfig } from './config/auth.config';
+import { authConfig, dpopConfig, mfaConfig, throttleConfig } from './config/auth.config';
 import { databaseConfig } from './config/database.config';
 import { acceptEnvironment } from './config/env.validation';
 import { mailConfig } from './config/mail.config';
@@ -24,7 +24,7 @@ import { RedisModule } from './redis/redis.module';
       envFilePath: '.env',
       ignoreEnvFile: process.env.NODE_ENV === 'test',
       validate: acceptEnvironment,
-      load: [appConfig, authConfig, throttleConfig, dpopConfig, databaseConfig, redisConfig, mailConfig],
+      load: [appConfig, authConfig, throttleConfig, dpopConfig, mfaConfig, databaseConfig, redisConfig, mailConfig],
     }),
     // Always loaded: TokenCleanupService decides whether to schedule (never under NODE_ENV=test).
     ScheduleModule.forRoot(),

@@ -13,6 +13,8 @@ export class AuthMetrics {
   readonly redisDataLoss: Counter;
   readonly cleanupRowsDeleted: Counter<'table'>;
   readonly dpopProofsRejected: Counter<'reason'>;
+  readonly mfaVerifications: Counter<'outcome' | 'method'>;
+  readonly mfaChanges: Counter<'change'>;
 
   constructor(private readonly metrics: MetricsService) {
     this.logins = metrics.timedOperation({ total: 'auth_logins_total', duration: 'auth_login_duration_seconds' }, 'Login attempts');
@@ -33,6 +35,12 @@ export class AuthMetrics {
       'Requests refused for a missing, invalid, replayed or foreign-key DPoP proof, by reason',
       ['reason'],
     );
+    this.mfaVerifications = metrics.counter(
+      'auth_mfa_verifications_total',
+      'Second-factor steps at login, by outcome (success, failure) and method (totp, recovery_code)',
+      ['outcome', 'method'],
+    );
+    this.mfaChanges = metrics.counter('auth_mfa_changes_total', 'Second-factor enrolments, disablings and recovery-code regenerations', ['change']);
     this.cleanupRowsDeleted = metrics.counter('auth_cleanup_rows_deleted_total', 'Rows purged by the token cleanup job, by table', ['table']);
   }
 

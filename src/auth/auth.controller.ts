@@ -5,6 +5,8 @@ import { ApiErrors } from '../common/api-errors';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
+import { MfaChallengeDto } from './mfa/dto/mfa.dto';
+import { AcceptedDto } from './passwords/dto/passwords.dto';
 import { Client, ClientContext } from './client-context.decorator';
 import { LoginDto, RegisterDto } from './dto/credentials.dto';
 import { RefreshTokenBodyDto, TokenResponseDto } from './dto/token-response.dto';
@@ -39,20 +41,25 @@ export class AuthController {
   ) {}
 
   @Post('register')
-  @ApiResponse({ status: 201, type: UserDto })
-  @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered', 429: 'Too many registrations from this address (Retry-After)' })
-  register(@Body() dto: RegisterDto, @Client() client: ClientContext): Promise<UserDto> {
-    return this.auth.register(dto.email, dto.password, client);
+  @ApiResponse({ status: 201, type: UserDto, description: 'The account; a verification link is mailed' })
+  @ApiResponse({ status: 202, type: AcceptedDto, description: 'With REQUIRE_VERIFIED_EMAIL: the same answer whether or not the email is taken' })
+  @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered (not with REQUIRE_VERIFIED_EMAIL)', 429: 'Too many registrations from this address (Retry-After)' })
+  async register(@Body() dto: RegisterDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<UserDto | AcceptedDto> {
+    const registration = await this.auth.register(dto.email, dto.password, client);
+    if ('created' in registration) return registration.created;
+    res.status(202);
+    return { message: 'Check your inbox: a link to confirm the address is on its way' };
   }
 
   @Post('login')
   @HttpCode(200)
   @TransportHeader()
   @ApiResponse({ status: 200, type: TokenResponseDto, description: 'Sets the refresh_token cookie unless the body transport is asked for' })
+  @ApiResponse({ status: 200, type: MfaChallengeDto, description: 'The account has a second factor: no tokens yet; POST /auth/mfa/verify with the ticket and a code' })
   @ApiErrors({
     400: 'Invalid input',
     401: 'Invalid email or password; or an invalid DPoP proof (`WWW-Authenticate: DPoP`)',
-    403: 'Cookie login from an Origin not in ALLOWED_ORIGINS',
+    403: 'Cookie login from an Origin not in ALLOWED_ORIGINS; or, with REQUIRE_VERIFIED_EMAIL, an unverified address',
     429: 'Too many failed logins (Retry-After)',
   })
   async login(
@@ -60,11 +67,15 @@ export class AuthController {
     @Client() client: ClientContext,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<TokenResponseDto> {
+  ): Promise<TokenResponseDto | MfaChallengeDto> {
     this.transport.assertMaySetCookie(req);
     const dpopKey = await this.dpop.keyForLogin(req, res);
-    const pair = await this.auth.login(dto.email, dto.password, client, dpopKey);
-    return this.transport.send(req, res, pair);
+    const outcome = await this.auth.login(dto.email, dto.password, client, dpopKey);
+    if ('mfaRequired' in outcome) {
+      res.header('Cache-Control', 'no-store');
+      return outcome;
+    }
+    return this.transport.send(req, res, outcome);
   }
 
   @Post('refresh')

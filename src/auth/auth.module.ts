@@ -9,6 +9,13 @@ import { AuthController } from './auth.controller';
 import { AuthMetrics } from './auth-metrics';
 import { AuthService } from './auth.service';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
+import { EmailController } from './email/email.controller';
+import { EmailVerificationRepository } from './email/email-verification.repository';
+import { EmailVerificationService } from './email/email-verification.service';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaRepository } from './mfa/mfa.repository';
+import { MfaService } from './mfa/mfa.service';
+import { MfaTicketStore } from './mfa/mfa-ticket.store';
 import { TokenCleanupService } from './cleanup/token-cleanup.service';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { PasswordResetRepository } from './passwords/password-reset.repository';
@@ -42,7 +49,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
       }),
     }),
   ],
-  controllers: [AuthController, PasswordsController, SessionsController],
+  controllers: [AuthController, EmailController, MfaController, PasswordsController, SessionsController],
   providers: [
     AuthMetrics,
     AuthService,
@@ -50,6 +57,11 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
     AccessTokenService,
     AuthThrottleService,
     DpopProofVerifier,
+    EmailVerificationRepository,
+    EmailVerificationService,
+    MfaRepository,
+    MfaService,
+    MfaTicketStore,
     PasswordHasherService,
     PasswordResetRepository,
     PasswordService,

@@ -1,4 +1,5 @@
-import { BadRequestException, ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { authConfig, AuthConfig } from '../config/auth.config';
 import { AuthMetrics } from './auth-metrics';
 import { UserDto } from '../users/dto/user.dto';
 import { UsersRepository } from '../users/users.repository';
@@ -8,9 +9,17 @@ import { AuthThrottleService } from './throttling/auth-throttle.service';
 import { SecurityEventsService } from './security-events.service';
 import type { ClientContext } from './client-context.decorator';
 import { INVALID_REFRESH_TOKEN, RefreshTokenRotationService, TokenPair } from './tokens/refresh-token-rotation.service';
+import { EmailVerificationService } from './email/email-verification.service';
+import type { MfaChallengeDto } from './mfa/dto/mfa.dto';
+import { MfaService } from './mfa/mfa.service';
 import { SessionRevocationService } from './tokens/session-revocation.service';
 
 const INVALID_CREDENTIALS = 'Invalid email or password';
+/** The SPA shows this and offers to mail the link again (POST /auth/email/resend). */
+export const EMAIL_NOT_VERIFIED = 'Email address not verified: follow the link we mailed you, or ask for a new one';
+
+/** A registration: the new account (default mode), or accepted without saying (REQUIRE_VERIFIED_EMAIL). */
+export type Registration = { created: UserDto } | { accepted: true };
 
 /** Sign-up, sign-in and sign-out use cases. */
 @Injectable()
@@ -23,26 +32,35 @@ export class AuthService {
     private readonly securityEvents: SecurityEventsService,
     private readonly throttle: AuthThrottleService,
     private readonly metrics: AuthMetrics,
+    private readonly emailVerification: EmailVerificationService,
+    private readonly mfa: MfaService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {}
 
-  async register(email: string, password: string, ctx: ClientContext): Promise<UserDto> {
+  /**
+   * Creates the account and mails its verification link. With REQUIRE_VERIFIED_EMAIL the answer
+   * is the same for a taken email (same work: the hash is computed, the insert tried; the
+   * owner is mailed a notice instead), so registration tells nobody who has an account.
+   */
+  async register(email: string, password: string, ctx: ClientContext): Promise<Registration> {
     await this.throttle.consumeRegister(ctx.ip);
     const problem = passwordProblem(password, email);
     if (problem) throw new BadRequestException(problem);
     const user = await this.users.create(email, await this.passwords.hash(password));
-    if (!user) throw new ConflictException('Email is already registered');
-    return user;
+    if (!user && !this.config.requireVerifiedEmail) throw new ConflictException('Email is already registered');
+    this.emailVerification.afterRegistration(email, user);
+    return this.config.requireVerifiedEmail ? { accepted: true } : { created: user! };
   }
 
   /**
    * One message and (through the dummy hash) one timing for unknown email and wrong password.
    * `dpopKey`: the key the request proved (DPoP); the new session is bound to it.
    */
-  login(email: string, password: string, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair> {
+  login(email: string, password: string, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair | MfaChallengeDto> {
     return this.metrics.timeLogin(() => this.verifyAndStartSession(email, password, ctx, dpopKey));
   }
 
-  private async verifyAndStartSession(email: string, password: string, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
+  private async verifyAndStartSession(email: string, password: string, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair | MfaChallengeDto> {
     const attempt = await this.throttle.beginPasswordAttempt(email, ctx.ip);
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
@@ -51,6 +69,9 @@ export class AuthService {
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await attempt.succeeded();
+    if (this.config.requireVerifiedEmail && !user.emailVerified) throw new ForbiddenException(EMAIL_NOT_VERIFIED);
+    // A second factor: no session yet, a ticket for POST /auth/mfa/verify (a reset password does not skip it).
+    if (user.mfaEnabled) return this.mfa.challenge(user.id);
     return this.rotation.startSession(user.id, ctx, dpopKey);
   }
 

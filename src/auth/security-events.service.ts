@@ -5,6 +5,8 @@ import type { RevocationReason } from './tokens/revocation-reason';
 
 const CONTEXT = 'SecurityEvent';
 
+export type MfaEvent = 'mfa_enrolled' | 'mfa_disabled' | 'mfa_recovery_codes_regenerated' | 'mfa_verified' | 'mfa_failed';
+
 export interface SecurityEventContext {
   userId?: string;
   sessionId?: string;
@@ -56,6 +58,21 @@ export class SecurityEventsService {
   dpopProofRejected(ctx: SecurityEventContext & { reason: string }): void {
     this.metrics.dpopProofsRejected.inc({ reason: ctx.reason });
     this.logger.warn({ event: 'dpop_proof_rejected', ...ctx, msg: 'dpop_proof_rejected' }, CONTEXT);
+  }
+
+  emailVerified(ctx: SecurityEventContext): void {
+    this.logger.log({ event: 'email_verified', ...ctx, msg: 'email_verified' }, CONTEXT);
+  }
+
+  /** Second factor: enrolled, disabled, recovery codes regenerated, a login step passed or failed. */
+  mfa(event: MfaEvent, ctx: SecurityEventContext & { method?: 'totp' | 'recovery_code'; reason?: string }): void {
+    if (event === 'mfa_verified' || event === 'mfa_failed') {
+      this.metrics.mfaVerifications.inc({ outcome: event === 'mfa_verified' ? 'success' : 'failure', method: ctx.method ?? 'totp' });
+    } else {
+      this.metrics.mfaChanges.inc({ change: event });
+    }
+    const level = event === 'mfa_failed' ? 'warn' : 'log';
+    this.logger[level]({ event, ...ctx, msg: event }, CONTEXT);
   }
 
   passwordResetRequested(ctx: SecurityEventContext & { accountFound: boolean }): void {

@@ -13,6 +13,9 @@ export const authConfig = registerAs('auth', () => {
     reuseGrace: env.REFRESH_TOKEN_REUSE_GRACE,
     reuseRevokes: env.REUSE_REVOKES,
     passwordResetTtl: env.PASSWORD_RESET_TTL,
+    emailVerificationTtl: env.EMAIL_VERIFICATION_TTL,
+    /** Logins of unverified addresses get 403; registration no longer tells who has an account. */
+    requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
     cleanupCron: env.REFRESH_TOKEN_CLEANUP_CRON,
     /** Rows per DELETE statement: each batch holds its row locks only for a few milliseconds. */
     cleanupBatchSize: env.REFRESH_TOKEN_CLEANUP_BATCH_SIZE,
@@ -37,6 +40,11 @@ export const throttleConfig = registerAs('throttle', () => {
     forgotWindow: env.FORGOT_WINDOW,
     registerPerIp: env.REGISTER_MAX_PER_IP,
     registerWindow: env.REGISTER_WINDOW,
+    verifyResendPerEmail: env.VERIFY_RESEND_MAX_PER_EMAIL,
+    verifyResendPerIp: env.VERIFY_RESEND_MAX_PER_IP,
+    verifyResendWindow: env.VERIFY_RESEND_WINDOW,
+    mfaFailuresPerAccount: env.MFA_MAX_FAILURES_PER_ACCOUNT,
+    mfaWindow: env.MFA_FAILURE_WINDOW,
   };
 });
 
@@ -57,3 +65,18 @@ export const dpopConfig = registerAs('dpop', () => {
 });
 
 export type DpopConfig = ReturnType<typeof dpopConfig>;
+
+/** The TOTP second factor. */
+export const mfaConfig = registerAs('mfa', () => {
+  const env = environment();
+  return {
+    issuer: env.MFA_ISSUER,
+    /** TOTP secrets are encrypted under a key derived from this. */
+    encryptionSecret: env.MFA_ENCRYPTION_KEY || env.REFRESH_TOKEN_SECRET,
+    ticketTtlSeconds: env.MFA_TICKET_TTL,
+    /** Wrong codes one login ticket survives (RFC 6238 login step); the next failure kills it. */
+    ticketMaxFailures: 5,
+  };
+});
+
+export type MfaConfig = ReturnType<typeof mfaConfig>;

@@ -74,6 +74,21 @@ export const envSchema = Joi.object({
   FORGOT_WINDOW: seconds().default(3600),
   REGISTER_MAX_PER_IP: Joi.number().integer().min(1).default(20),
   REGISTER_WINDOW: seconds().default(3600),
+  // Email verification: link lifetime; REQUIRE_VERIFIED_EMAIL refuses logins of unverified
+  // addresses (403) and makes registration answer 202 whether or not the email is taken.
+  EMAIL_VERIFICATION_TTL: seconds().default(86400),
+  REQUIRE_VERIFIED_EMAIL: Joi.boolean().default(false),
+  VERIFY_RESEND_MAX_PER_EMAIL: Joi.number().integer().min(1).default(3),
+  VERIFY_RESEND_MAX_PER_IP: Joi.number().integer().min(1).default(20),
+  VERIFY_RESEND_WINDOW: seconds().default(3600),
+  // TOTP second factor: the issuer authenticator apps show; the key TOTP secrets are encrypted
+  // under (derived from REFRESH_TOKEN_SECRET when unset); the login ticket's lifetime; failed
+  // codes per account per window (429 beyond).
+  MFA_ISSUER: Joi.string().max(64).default('nest-refresh-auth'),
+  MFA_ENCRYPTION_KEY: Joi.string().min(32).allow('').optional(),
+  MFA_TICKET_TTL: Joi.number().integer().min(30).max(3600).default(300),
+  MFA_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
+  MFA_FAILURE_WINDOW: seconds().default(900),
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }).allow('').optional(),
   MAIL_FROM: Joi.string().default('Auth <no-reply@localhost>'),
   APP_URL: Joi.string().uri({ scheme: ['http', 'https'] }).default('http://localhost:3000'),
@@ -133,6 +148,16 @@ export interface Environment {
   FORGOT_WINDOW: number;
   REGISTER_MAX_PER_IP: number;
   REGISTER_WINDOW: number;
+  EMAIL_VERIFICATION_TTL: number;
+  REQUIRE_VERIFIED_EMAIL: boolean;
+  VERIFY_RESEND_MAX_PER_EMAIL: number;
+  VERIFY_RESEND_MAX_PER_IP: number;
+  VERIFY_RESEND_WINDOW: number;
+  MFA_ISSUER: string;
+  MFA_ENCRYPTION_KEY?: string;
+  MFA_TICKET_TTL: number;
+  MFA_MAX_FAILURES_PER_ACCOUNT: number;
+  MFA_FAILURE_WINDOW: number;
   SMTP_URL?: string;
   MAIL_FROM: string;
   APP_URL: string;

@@ -56,7 +56,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * row a live request holds (a rotation in flight), and each statement commits on its own, so
    * no lock outlives a batch. `table` is a repository's constant, never input.
    */
-  deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions', where: Prisma.Sql, limit: number): Promise<number> {
+  deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions' | 'email_verifications', where: Prisma.Sql, limit: number): Promise<number> {
     const t = Prisma.raw(table);
     return this.$executeRaw`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${where} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
   }

@@ -7,17 +7,27 @@ import { UserDto } from './dto/user.dto';
 // Per-request lookups (login, the guarded /auth/me) as prepared statements; the benchmark's
 // floor (bench/floor-server.js) runs these very texts from the build.
 
+const MFA_ENABLED = 'EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.enabled_at IS NOT NULL)';
+
 export const FIND_PUBLIC_USER: PreparedStatement = {
   name: 'find_public_user',
-  text: 'SELECT id, email FROM users WHERE id = $1::uuid',
+  text: `SELECT u.id, u.email, u.email_verified_at IS NOT NULL AS "emailVerified", ${MFA_ENABLED} AS "mfaEnabled"
+           FROM users u WHERE u.id = $1::uuid`,
 };
 
 export const FIND_CREDENTIALS: PreparedStatement = {
   name: 'find_credentials',
-  text: 'SELECT id, password_hash AS "passwordHash" FROM users WHERE email = $1',
+  text: `SELECT u.id, u.password_hash AS "passwordHash", u.email_verified_at IS NOT NULL AS "emailVerified", ${MFA_ENABLED} AS "mfaEnabled"
+           FROM users u WHERE u.email = $1`,
 };
 
-const PUBLIC_FIELDS = { id: true, email: true } as const;
+/** What a login needs to know about an account. */
+export interface Credentials {
+  id: string;
+  passwordHash: string;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+}
 
 /**
  * The queries of `users`. A password is set together with what must change with it (reset links
@@ -30,7 +40,8 @@ export class UsersRepository {
   /** The new account, or null when the email is taken (the unique index decides, races included). */
   async create(email: string, passwordHash: string): Promise<UserDto | null> {
     try {
-      return await this.prisma.user.create({ data: { email, passwordHash }, select: PUBLIC_FIELDS });
+      const user = await this.prisma.user.create({ data: { email, passwordHash }, select: { id: true, email: true } });
+      return { ...user, emailVerified: false, mfaEnabled: false };
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return null;
       throw err;
@@ -38,8 +49,8 @@ export class UsersRepository {
   }
 
   /** On every login: a prepared statement, like the other per-request lookups. */
-  async findCredentials(email: string): Promise<{ id: string; passwordHash: string } | null> {
-    const rows = await this.prisma.prepared<{ id: string; passwordHash: string }>(FIND_CREDENTIALS, [email]);
+  async findCredentials(email: string): Promise<Credentials | null> {
+    const rows = await this.prisma.prepared<Credentials>(FIND_CREDENTIALS, [email]);
     return rows[0] ?? null;
   }
 

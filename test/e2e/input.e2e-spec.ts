@@ -100,7 +100,7 @@ describe('bad input', () => {
       const res = await t.http().get('/auth/me').set('Authorization', header);
       expect(res.status).toBe(401);
     }
-    await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200, { id: s.userId, email: s.email });
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200, { id: s.userId, email: s.email, emailVerified: false, mfaEnabled: false });
   });
 
   it('answers unknown routes with a JSON 404', async () => {

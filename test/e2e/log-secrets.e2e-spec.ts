@@ -56,7 +56,7 @@ describe('no secrets in logs', () => {
 
     // Reset by mail, then change, then logout-all.
     await t.http().post('/auth/password/forgot').send({ email }).expect(202);
-    const mail = await smtp.waitFor(email);
+    const mail = await smtp.waitFor(email, /Reset your password/);
     const resetToken = keep(/token=([\w-]+)/.exec(mail.text!)![1]);
     await t.http().post('/auth/password/reset').send({ token: resetToken, password: keep('a brand new passphrase 1') }).expect(204);
     await t.http().post('/auth/password/reset').send({ token: resetToken, password: 'another new passphrase 2' }).expect(400);

@@ -32,18 +32,23 @@ export class SmtpSink {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
-  /** The next message to `to`, waiting up to `timeoutMs`. */
-  async waitFor(to: string, timeoutMs = 5000): Promise<ParsedMail> {
+  /** The next message to `to` (whose subject matches `subject`, if given), waiting up to `timeoutMs`. */
+  async waitFor(to: string, subject?: RegExp, timeoutMs = 5000): Promise<ParsedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.messages.find((m) => JSON.stringify(m.to).includes(to));
+      const found = this.messages.find((m) => JSON.stringify(m.to).includes(to) && (!subject || subject.test(m.subject ?? '')));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no mail to ${to}`);
+      if (Date.now() > deadline) throw new Error(`no mail to ${to}${subject ? ` with subject ${subject}` : ''}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);
       });
     }
+  }
+
+  /** Messages to `to` whose subject matches `subject`. */
+  to(to: string, subject: RegExp): ParsedMail[] {
+    return this.messages.filter((m) => JSON.stringify(m.to).includes(to) && subject.test(m.subject ?? ''));
   }
 
   close(): Promise<void> {

@@ -9,11 +9,12 @@ import { authConfig, AuthConfig } from '../../config/auth.config';
 import { AuthMetrics } from '../auth-metrics';
 import { RedisLock } from '../../redis/redis-lock';
 import { RedisService } from '../../redis/redis.service';
+import { EmailVerificationRepository } from '../email/email-verification.repository';
 import { PasswordResetRepository } from '../passwords/password-reset.repository';
 import { SessionRepository } from '../sessions/session.repository';
 import { RefreshTokenRepository } from '../tokens/refresh-token.repository';
 
-export type CleanupTable = 'refresh_tokens' | 'password_resets' | 'sessions';
+export type CleanupTable = 'refresh_tokens' | 'password_resets' | 'email_verifications' | 'sessions';
 
 export const CLEANUP_JOB_NAME = 'token-cleanup';
 /** Long enough for a slow batch; extended after every batch, freed if the holder dies. */
@@ -35,7 +36,7 @@ export type CleanupResult =
 
 /**
  * Purges what can never be used again: revoked or expired refresh tokens, used or expired
- * password resets, and dead sessions (past their absolute limit, without any token, or ended
+ * password resets and email verifications, and dead sessions (past their absolute limit, without any token, or ended
  * longer ago than an access token lives, so a lost Redis marker can still be rebuilt). Runs on
  * REFRESH_TOKEN_CLEANUP_CRON (not under NODE_ENV=test), on one instance per tick, in bounded
  * batches that never wait for a row a live refresh holds. The Redis blacklist needs no purge:
@@ -50,6 +51,7 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
   constructor(
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly passwordResets: PasswordResetRepository,
+    private readonly emailVerifications: EmailVerificationRepository,
     private readonly sessions: SessionRepository,
     private readonly redis: RedisService,
     private readonly scheduler: SchedulerRegistry,
@@ -130,6 +132,10 @@ export class TokenCleanupService implements OnModuleInit, OnApplicationBootstrap
         await this.purge('password_resets', lock, [
           (n) => this.passwordResets.deleteUsedBatch(n),
           (n) => this.passwordResets.deleteExpiredBatch(n),
+        ]),
+        await this.purge('email_verifications', lock, [
+          (n) => this.emailVerifications.deleteUsedBatch(n),
+          (n) => this.emailVerifications.deleteExpiredBatch(n),
         ]),
         await this.purge('sessions', lock, [(n) => this.sessions.deleteDeadBatch(n, sessionMarkerTtlSeconds(this.config.accessTokenTtl))]),
       ];

@@ -1,5 +1,4 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
 import { authConfig, AuthConfig } from '../../config/auth.config';
 import { MailService } from '../../mail/mail.service';
 import { UsersRepository } from '../../users/users.repository';
@@ -31,7 +30,7 @@ export class PasswordService {
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     // Its own key: a reset-token hash never equals a refresh-token hash.
-    this.hasher = new TokenHasher(createHmac('sha256', config.refreshTokenSecret).update('password-reset/v1').digest('hex'));
+    this.hasher = TokenHasher.forPurpose(config.refreshTokenSecret, 'password-reset/v1');
   }
 
   /**
@@ -81,18 +80,26 @@ export class PasswordService {
 
   /** Changes the password of a signed-in user; the user's other sessions end, this one stays. */
   async changePassword(userId: string, sessionId: string, current: string, next: string, ctx: ClientContext): Promise<void> {
-    const user = await this.users.findCredentialsById(userId);
-    if (!user) throw new BadRequestException('Account no longer exists');
-    // Guessing the current password through a stolen access token counts as failed logins.
-    const attempt = await this.throttle.beginPasswordAttempt(user.email, ctx.ip);
-    if (!(await this.passwords.verify(user.passwordHash, current))) {
-      await attempt.failed();
-      throw new BadRequestException('Current password is incorrect');
-    }
-    await attempt.succeeded();
+    const user = await this.confirmPassword(userId, current, ctx);
     const problem = passwordProblem(next, user.email);
     if (problem) throw new BadRequestException(problem);
     await this.users.setPasswordRetiringResets(userId, await this.passwords.hash(next));
     await this.revocation.endAllSessions(userId, 'password_change', sessionId);
+  }
+
+  /**
+   * A signed-in user's password, asked again before a sensitive change (password, second
+   * factor). Guessing it through a stolen access token counts as failed logins. 400 if wrong.
+   */
+  async confirmPassword(userId: string, password: string, ctx: ClientContext): Promise<{ email: string }> {
+    const user = await this.users.findCredentialsById(userId);
+    if (!user) throw new BadRequestException('Account no longer exists');
+    const attempt = await this.throttle.beginPasswordAttempt(user.email, ctx.ip);
+    if (!(await this.passwords.verify(user.passwordHash, password))) {
+      await attempt.failed();
+      throw new BadRequestException('Current password is incorrect');
+    }
+    await attempt.succeeded();
+    return { email: user.email };
   }
 }

@@ -30,6 +30,9 @@ export class AuthThrottleService {
   private readonly forgotByEmail: RateLimiterRedis;
   private readonly forgotByClient: RateLimiterRedis;
   private readonly registerByClient: RateLimiterRedis;
+  private readonly verifyResendByEmail: RateLimiterRedis;
+  private readonly verifyResendByClient: RateLimiterRedis;
+  private readonly mfaByAccount: RateLimiterRedis;
 
   constructor(
     redis: RedisService,
@@ -44,6 +47,9 @@ export class AuthThrottleService {
     this.forgotByEmail = limiter('rl:forgot:email', config.forgotPerEmail, config.forgotWindow);
     this.forgotByClient = limiter('rl:forgot:ip', config.forgotPerIp, config.forgotWindow);
     this.registerByClient = limiter('rl:register:ip', config.registerPerIp, config.registerWindow);
+    this.verifyResendByEmail = limiter('rl:verify-resend:email', config.verifyResendPerEmail, config.verifyResendWindow);
+    this.verifyResendByClient = limiter('rl:verify-resend:ip', config.verifyResendPerIp, config.verifyResendWindow);
+    this.mfaByAccount = limiter('rl:mfa:account', config.mfaFailuresPerAccount, config.mfaWindow);
   }
 
   /**
@@ -78,14 +84,36 @@ export class AuthThrottleService {
    * and the caller sends nothing but answers as usual, so a stranger cannot block the owner's
    * reset (nor learn anything from the answer).
    */
-  async consumeForgot(email: string, ip: string | null): Promise<boolean> {
-    await this.consumeAll('password_forgot', [[this.forgotByClient, ip ?? 'unknown']]);
+  consumeForgot(email: string, ip: string | null): Promise<boolean> {
+    return this.consumeMailRequest('password_forgot', [this.forgotByClient, this.forgotByEmail], email, ip);
+  }
+
+  /** Counts a request to mail a verification link again, as consumeForgot does. */
+  consumeVerificationResend(email: string, ip: string | null): Promise<boolean> {
+    return this.consumeMailRequest('verify_resend', [this.verifyResendByClient, this.verifyResendByEmail], email, ip);
+  }
+
+  /**
+   * Takes the point of one second-factor guess for the account before the code is checked
+   * (429 when MFA_MAX_FAILURES_PER_ACCOUNT are used up), given back when the code is right.
+   */
+  async beginSecondFactorAttempt(userId: string): Promise<PasswordAttempt> {
+    await this.consumeAll('mfa', [[this.mfaByAccount, userId]]);
+    return {
+      succeeded: async () => void (await this.mfaByAccount.reward(userId, 1)),
+      failed: async () => undefined, // the point stays taken
+    };
+  }
+
+  /** Over the per-address limit: 429; over the per-email limit: false (answer as usual, mail nothing). */
+  private async consumeMailRequest(limit: string, [byClient, byEmail]: [RateLimiterRedis, RateLimiterRedis], email: string, ip: string | null): Promise<boolean> {
+    await this.consumeAll(limit, [[byClient, ip ?? 'unknown']]);
     try {
-      await this.forgotByEmail.consume(email);
+      await byEmail.consume(email);
       return true;
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
-      this.metrics.throttled.inc({ limit: 'password_forgot_email' });
+      this.metrics.throttled.inc({ limit: `${limit}_email` });
       return false;
     }
   }

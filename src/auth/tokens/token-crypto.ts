@@ -20,6 +20,11 @@ export function isWellFormedToken(value: unknown): value is string {
 export class TokenHasher {
   private readonly successorKey: Buffer;
 
+  /** A hasher with its own key for one purpose: its hashes never equal another purpose's. */
+  static forPurpose(secret: string, purpose: string): TokenHasher {
+    return new TokenHasher(createHmac('sha256', secret).update(purpose).digest('hex'));
+  }
+
   constructor(private readonly secret: string) {
     // A separate key, so the successor of a token is not its stored hash.
     this.successorKey = createHmac('sha256', secret).update('refresh-token-successor/v1').digest();

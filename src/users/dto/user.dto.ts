@@ -7,4 +7,10 @@ export class UserDto {
 
   @ApiProperty({ example: 'ada@example.com' })
   email: string;
+
+  @ApiProperty({ description: 'The owner followed the verification link mailed at registration' })
+  emailVerified: boolean;
+
+  @ApiProperty({ description: 'A TOTP second factor is enrolled: logins need a code' })
+  mfaEnabled: boolean;
 }
