@@ -24,6 +24,13 @@ const ENDPOINTS: Array<{ method: 'get' | 'post' | 'delete'; path: string }> = [
   { method: 'post', path: '/auth/password/forgot' },
   { method: 'post', path: '/auth/password/reset' },
   { method: 'post', path: '/auth/password/change' },
+  { method: 'post', path: '/auth/email/verify' },
+  { method: 'post', path: '/auth/email/resend' },
+  { method: 'post', path: '/auth/mfa/verify' },
+  { method: 'post', path: '/auth/mfa/totp' },
+  { method: 'post', path: '/auth/mfa/totp/confirm' },
+  { method: 'post', path: '/auth/mfa/totp/disable' },
+  { method: 'post', path: '/auth/mfa/recovery-codes' },
   { method: 'get', path: '/health' },
 ];
 
@@ -191,6 +198,10 @@ describe('fuzzing every endpoint', () => {
       { method: 'post', path: '/auth/refresh', body: { refreshToken: fresh.refreshToken }, expected: 401 },
       { method: 'post', path: '/auth/logout', body: { refreshToken: fresh.refreshToken }, expected: 401 },
       { method: 'delete', path: `/auth/sessions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, bearer: true, expected: 400 },
+      { method: 'post', path: '/auth/email/verify', body: { token }, expected: 400 },
+      { method: 'post', path: '/auth/email/resend', body: { email: fresh.email }, expected: 400 },
+      { method: 'post', path: '/auth/mfa/verify', body: { ticket: token, recoveryCode: 'ABCDE-FGHJK' }, expected: 400 },
+      { method: 'post', path: '/auth/mfa/totp/disable', body: { password: PASSWORD, recoveryCode: 'ABCDE-FGHJK' }, bearer: true, expected: 400 },
     ];
     const unstorable = fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff\u0000', '\u0000\u0000', 'x\udc00');
     const poisoned = fc

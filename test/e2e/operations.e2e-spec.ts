@@ -47,7 +47,7 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
       ]);
 
     it('reads the API description (every endpoint row of docs/api.md)', () => {
-      expect(CONTRACT.length).toBe(12);
+      expect(CONTRACT.length).toBe(19);
       expect(CONTRACT).toContainEqual(['delete', '/auth/sessions/{id}', [204, 400, 401, 404]]);
     });
 
