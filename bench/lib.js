@@ -44,7 +44,8 @@ function appEnv(databaseUrl, port, extra = {}) {
 /** Starts `node dist/main.js` (or `script`); resolves once /health answers 200. */
 async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [], script = path.join(ROOT, 'dist', 'main.js') }) {
   const [cmd, args] = pinned(cpus, process.execPath, [...nodeArgs, script]);
-  const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 'inherit', 'inherit'] });
+  // The server's log lines go to stderr: stdout carries only the bench's JSON result.
+  const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 2, 2] });
   const deadline = Date.now() + 30000;
   for (;;) {
     const res = await request(port, 'GET', '/health').catch(() => null);

@@ -155,13 +155,15 @@ describe('password reset and change, sessions', () => {
   it('counts a failed delivery without failing the request', async () => {
     const broken = await createTestApp({ mail: { smtpUrl: 'smtp://127.0.0.1:1', appUrl: 'https://app.example' } });
     try {
-      const user = await register(broken);
-      await broken.http().post('/auth/password/forgot').send({ email: user.email }).expect(202);
       const mail = broken.app.get(MailService);
+      const user = await register(broken); // its verification mail fails too
       for (let i = 0; i < 50 && mail.failedSends === 0; i++) await sleep(100);
       expect(mail.failedSends).toBe(1);
+      await broken.http().post('/auth/password/forgot').send({ email: user.email }).expect(202);
+      for (let i = 0; i < 50 && mail.failedSends === 1; i++) await sleep(100);
+      expect(mail.failedSends).toBe(2);
       expect(broken.logs.text()).toMatch(/Mail to .* failed/);
-      expect(broken.logs.text()).not.toMatch(/reset-password\?token=/);
+      expect(broken.logs.text()).not.toMatch(/reset-password\?token=|verify-email\?token=/);
     } finally {
       await broken.close();
     }
