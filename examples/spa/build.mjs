@@ -30,7 +30,8 @@ export async function buildSpa({ apiUrl = 'http://localhost:3000', dpop = true, 
 /** Serves a built SPA on http://localhost:<port>; returns esbuild's server context. */
 export async function serveSpa({ servedir, port = 5173 }) {
   const ctx = await esbuild.context({});
-  await ctx.serve({ servedir, port, host: 'localhost' });
+  // Every path without a file (/reset-password, /verify-email, /forgot-password) gets the app.
+  await ctx.serve({ servedir, port, host: 'localhost', fallback: join(servedir, 'index.html') });
   return ctx;
 }
 

@@ -6,7 +6,10 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AppProcess, startAppProcess } from '../support/app-process';
 import { launchChromium, serveExampleSpa } from '../support/browser';
+import { Secret } from 'otpauth';
+import { totpCode } from '../../src/auth/mfa/totp';
 import { jwtClaims } from '../support/dpop';
+import { SmtpSink } from '../support/smtp-sink';
 import { PASSWORD, sleep, uniqueEmail } from '../support/test-app';
 
 const GRACE_SECONDS = 2;
@@ -332,3 +335,147 @@ describe('browser SPA with a DPoP key (Chromium, WebCrypto + IndexedDB)', () => 
   });
 });
 
+
+/**
+ * Every link a mail carries opens a page of the example SPA, and the second factor is usable
+ * from it: the API mails through a real SMTP sink, APP_URL is the SPA's origin.
+ */
+describe('browser SPA: mailed links and the second factor (Chromium, real SMTP)', () => {
+  let api: AppProcess;
+  let spa: { origin: string; stop: () => Promise<void> };
+  let browser: Browser;
+  let smtp: SmtpSink;
+
+  beforeAll(async () => {
+    smtp = await SmtpSink.start();
+    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
+    const spaOrigin = `http://localhost:${spaPort}`;
+    api = await startAppProcess({
+      ALLOWED_ORIGINS: spaOrigin,
+      APP_URL: spaOrigin,
+      SMTP_URL: smtp.url,
+      COOKIE_SECURE: 'false',
+      LOG_LEVEL: 'warn',
+    });
+    spa = await serveExampleSpa(`http://localhost:${api.port}`, spaPort);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await spa?.stop();
+    await api?.stop();
+    await smtp?.close();
+  });
+
+  /** The link of the newest mail to `email` whose subject matches. */
+  const linkIn = async (email: string, subject: RegExp) => {
+    const mail = await smtp.waitFor(email, subject, 10_000);
+    smtp.messages.splice(smtp.messages.indexOf(mail), 1);
+    const link = /(http:\/\/localhost:\d+\/[\w-]+\?token=[\w-]{43})/.exec(mail.text ?? '')?.[1];
+    expect(link?.startsWith(spa.origin)).toBe(true);
+    return link!;
+  };
+
+  async function registerIn(page: Page, email: string, password = PASSWORD) {
+    await page.goto(spa.origin);
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await page.click('#register');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+  }
+
+  async function signIn(page: Page, email: string, password = PASSWORD) {
+    await page.goto(spa.origin);
+    await page.locator('#login-view').waitFor();
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await page.click('#login');
+  }
+
+  it('9. the verification link confirms the address; forgot → the mailed reset link → a new password works', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const email = uniqueEmail();
+    await registerIn(page, email);
+    await expect(page.locator('#email-status').textContent()).resolves.toBe('email not confirmed yet');
+
+    // The verification mail's link, opened in the browser.
+    await page.goto(await linkIn(email, /Confirm your email/));
+    await page.locator('#verify-message').filter({ hasText: 'confirmed' }).waitFor();
+    expect(page.url()).not.toContain('token='); // dropped from the address bar once read
+    await page.goto(spa.origin);
+    await page.locator('#email-status').filter({ hasText: 'email confirmed' }).waitFor();
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor();
+
+    // Forgot password, from the sign-in page.
+    await page.click('#forgot-link');
+    await page.locator('#forgot-view').waitFor();
+    await page.fill('#forgot-email', email);
+    await page.click('#forgot-submit');
+    await page.locator('#forgot-message').filter({ hasText: 'on its way' }).waitFor();
+    const resetLink = await linkIn(email, /Reset your password/);
+    expect(new URL(resetLink).pathname).toBe('/reset-password');
+    await page.goto(resetLink);
+    await page.locator('#reset-view').waitFor();
+    await page.fill('#reset-password', 'a brand new passphrase 77');
+    await page.click('#reset-submit');
+    await page.locator('#reset-done').filter({ hasText: 'password is set' }).waitFor();
+    // The link works once: the same page again refuses it.
+    await page.goto(resetLink);
+    await page.fill('#reset-password', 'yet another passphrase 78');
+    await page.click('#reset-submit');
+    await page.locator('#reset-message').filter({ hasText: /invalid, used or expired/ }).waitFor();
+
+    await signIn(page, email, PASSWORD);
+    await page.locator('#login-message').filter({ hasText: 'Invalid email or password' }).waitFor();
+    await signIn(page, email, 'a brand new passphrase 77');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    await context.close();
+  });
+
+  it('10. enrol an authenticator from the QR screen, sign out, sign in with a code and then with a recovery code', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const email = uniqueEmail();
+    await registerIn(page, email);
+
+    await page.click('#mfa-enable');
+    await page.locator('#mfa-enrol').waitFor();
+    // The QR code is a real image the browser decoded (what a phone would scan).
+    const qr = await page.locator('#mfa-qr').evaluate((img: HTMLImageElement) => ({ src: img.src.slice(0, 22), width: img.naturalWidth }));
+    expect(qr).toEqual({ src: 'data:image/png;base64,', width: expect.any(Number) });
+    expect(qr.width).toBeGreaterThan(50);
+    const secret = Buffer.from(Secret.fromBase32((await page.locator('#mfa-secret').textContent())!).buffer);
+    await page.fill('#mfa-confirm-code', totpCode(secret));
+    await page.click('#mfa-confirm');
+    await page.locator('#recovery-view').waitFor();
+    const recoveryCodes = await page.locator('#recovery-codes li').allTextContents();
+    expect(recoveryCodes).toHaveLength(10);
+    await page.locator('#mfa-status').filter({ hasText: 'On' }).waitFor();
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor();
+
+    // Sign in: the password step asks for the code; the next step's code (one step of drift).
+    await signIn(page, email);
+    await page.locator('#mfa-view').waitFor();
+    expect(await context.cookies(`http://localhost:${api.port}/auth/refresh`)).toEqual([]); // no session yet
+    await page.fill('#mfa-code', '000000' === totpCode(secret, Date.now() + 30_000) ? '111111' : '000000');
+    await page.click('#mfa-submit');
+    await page.locator('#mfa-message').filter({ hasText: 'Invalid code' }).waitFor();
+    await page.fill('#mfa-code', totpCode(secret, Date.now() + 30_000));
+    await page.click('#mfa-submit');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor();
+
+    // Sign in with a recovery code instead.
+    await signIn(page, email);
+    await page.locator('#mfa-view').waitFor();
+    await page.check('#mfa-use-recovery');
+    await page.fill('#mfa-code', recoveryCodes[4]);
+    await page.click('#mfa-submit');
+    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    await context.close();
+  });
+});

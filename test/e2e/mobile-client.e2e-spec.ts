@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Secret } from 'otpauth';
 import { DpopKeyFile } from '../../examples/mobile/src/dpop-key-file';
+import { totpCode } from '../../src/auth/mfa/totp';
 import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from '../../examples/mobile/src/mobile-auth-client';
 import { createTestApp, PASSWORD, refreshBody, sleep, TestApp, uniqueEmail } from '../support/test-app';
 
@@ -137,6 +139,41 @@ describe('mobile-style client with a DPoP key (examples/mobile)', () => {
     const row = (await t.prisma.$queryRaw<{ revoked_at: Date | null }[]>`
       SELECT s.revoked_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ${email}`)[0];
     expect(row.revoked_at).not.toBeNull();
+  });
+});
+
+describe('mobile-style client with a second factor (examples/mobile)', () => {
+  it('login answers mfaRequired; the code step stores the pair; a bound DPoP session works after it', async () => {
+    const t = await createTestApp({ dpop: { publicOrigin: null } });
+    await t.app.listen(0, '127.0.0.1');
+    const apiUrl = await t.app.getUrl();
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), 'mobile-mfa-'));
+      const store = new FileTokenStore(path.join(dir, 'refresh-token.json'));
+      const client = new MobileAuthClient(apiUrl, store, new DpopKeyFile(path.join(dir, 'dpop-key.json')));
+      const email = uniqueEmail();
+      await client.register(email, PASSWORD);
+      expect(await client.login(email, PASSWORD)).toEqual({ mfaRequired: false });
+      // Enrol through the API as the app's settings screen would.
+      const enrol: any = await client.request('/auth/mfa/totp', { method: 'POST' });
+      const secret = Buffer.from(Secret.fromBase32(enrol.secret).buffer);
+      const { recoveryCodes }: any = await client.request('/auth/mfa/totp/confirm', { method: 'POST', body: { code: totpCode(secret) } });
+      await client.logout();
+
+      expect(await client.login(email, PASSWORD)).toEqual({ mfaRequired: true });
+      expect(client.hasSession).toBe(false); // no token before the code
+      await client.verifyMfa({ code: totpCode(secret, Date.now() + 30_000) });
+      expect(client.hasSession).toBe(true);
+      await expect(client.request('/auth/me')).resolves.toMatchObject({ email, mfaEnabled: true });
+      await client.refresh();
+      await client.logout();
+
+      await client.login(email, PASSWORD);
+      await client.verifyMfa({ recoveryCode: recoveryCodes[0] });
+      await expect(client.request('/auth/me')).resolves.toMatchObject({ email });
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import { FileTokenStore, MobileAuthClient, ReloginRequiredError } from './mobile
 
 const USAGE = `usage: npm run example:mobile -- <command>
   register <email> <password>   create an account and sign in
-  login <email> <password>      sign in (stores the refresh token)
+  login <email> <password> [code]  sign in (stores the refresh token); code: from the
+                                authenticator app, or a recovery code, if the account has one
   me                            call GET /auth/me (refreshes when needed)
   sessions                      list this account's sessions
   logout                        end this session and forget the token
@@ -22,10 +23,18 @@ async function main([command, ...args]: string[]): Promise<number> {
       await client.login(args[0], args[1]);
       console.log(`signed in; refresh token stored in ${store.path}`);
       return 0;
-    case 'login':
-      await client.login(args[0], args[1]);
+    case 'login': {
+      const { mfaRequired } = await client.login(args[0], args[1]);
+      if (mfaRequired) {
+        if (!args[2]) {
+          console.log('this account has a second factor: npm run example:mobile -- login <email> <password> <code>');
+          return 2;
+        }
+        await client.verifyMfa(/^\d{6}$/.test(args[2]) ? { code: args[2] } : { recoveryCode: args[2] });
+      }
       console.log(`signed in; refresh token stored in ${store.path}`);
       return 0;
+    }
     case 'me':
       console.log(await client.request('/auth/me'));
       return 0;

@@ -65,6 +65,8 @@ export class MobileAuthClient {
   private refreshInFlight: Promise<void> | null = null;
   /** The last `DPoP-Nonce` the server sent (servers with DPOP_NONCE_REQUIRED=true). */
   private dpopNonce: string | undefined;
+  /** Between the password and the code step of an account with a second factor; memory only. */
+  private mfaTicket: string | null = null;
 
   constructor(
     private readonly apiUrl: string,
@@ -81,8 +83,26 @@ export class MobileAuthClient {
     await this.post('/auth/register', { email, password });
   }
 
-  async login(email: string, password: string): Promise<void> {
-    this.accept(await this.post('/auth/login', { email, password }));
+  /**
+   * The password step. For an account with a second factor the answer is a ticket, not tokens:
+   * returns `mfaRequired` and the app asks for a code, then calls verifyMfa.
+   */
+  async login(email: string, password: string): Promise<{ mfaRequired: boolean }> {
+    const body = await this.post('/auth/login', { email, password });
+    if (body.mfaRequired) {
+      this.mfaTicket = body.mfaTicket;
+      return { mfaRequired: true };
+    }
+    this.accept(body);
+    return { mfaRequired: false };
+  }
+
+  /** The code step: a TOTP code or a recovery code opens the session (same pair as login). */
+  async verifyMfa(factor: { code: string } | { recoveryCode: string }): Promise<void> {
+    if (!this.mfaTicket) throw new ReloginRequiredError();
+    const ticket = this.mfaTicket;
+    this.mfaTicket = null;
+    this.accept(await this.post('/auth/mfa/verify', { ticket, ...factor }));
   }
 
   /**
@@ -142,6 +162,7 @@ export class MobileAuthClient {
   private async call(path: string, options: CallOptions, retried = false): Promise<Response> {
     const method = options.method ?? 'GET';
     const headers = new Headers(options.headers);
+    if (options.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
     const bound = this.tokenType === 'DPoP' && options.accessToken !== undefined;
     if (options.accessToken !== undefined) headers.set('Authorization', `${this.tokenType} ${options.accessToken}`);
     if (this.dpopKey) {

@@ -48,8 +48,34 @@ export class AuthClient {
     await this.post('/auth/register', { email, password });
   }
 
-  async login(email: string, password: string): Promise<void> {
-    this.accept(await this.post('/auth/login', { email, password }));
+  /** Signs in; for an account with a second factor, returns the ticket for verifyMfa instead. */
+  async login(email: string, password: string): Promise<{ mfaTicket: string } | null> {
+    const body = await this.post('/auth/login', { email, password });
+    if (body.mfaRequired) return { mfaTicket: body.mfaTicket };
+    this.accept(body);
+    return null;
+  }
+
+  /** The code step of a login: a TOTP code or a recovery code opens the session. */
+  async verifyMfa(ticket: string, factor: { code: string } | { recoveryCode: string }): Promise<void> {
+    this.accept(await this.post('/auth/mfa/verify', { ticket, ...factor }));
+  }
+
+  /** Public endpoints of the mailed links (no session needed). */
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.post('/auth/password/forgot', { email });
+  }
+
+  async resetPassword(token: string, password: string): Promise<void> {
+    await this.post('/auth/password/reset', { token, password });
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    await this.post('/auth/email/verify', { token });
+  }
+
+  async resendVerification(email: string): Promise<void> {
+    await this.post('/auth/email/resend', { email });
   }
 
   /** After a page load: the cookie (if any) buys a new access token. */
