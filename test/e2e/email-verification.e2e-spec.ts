@@ -158,12 +158,13 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
   it('a login before verification → 403 with a message the SPA can act on; after it → 200', async () => {
     const email = uniqueEmail();
     await t.http().post('/auth/register').send({ email, password: PASSWORD }).expect(202);
+    const link = await smtp.waitFor(email, VERIFY); // the account exists once its mail is out
     const refused = await t.http().post('/auth/login').send({ email, password: PASSWORD }).expect(403);
     expectErrorShape(refused.body, 403);
     expect(refused.body.message).toMatch(/not verified/);
     // A wrong password stays a 401: the 403 comes only after the password is right.
     await t.http().post('/auth/login').send({ email, password: 'wrong password 123' }).expect(401);
-    await t.http().post('/auth/email/verify').send({ token: tokenIn(await smtp.waitFor(email, VERIFY)) }).expect(204);
+    await t.http().post('/auth/email/verify').send({ token: tokenIn(link) }).expect(204);
     await t.http().post('/auth/login').send({ email, password: PASSWORD }).expect(200);
   });
 

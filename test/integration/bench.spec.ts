@@ -22,6 +22,13 @@ describe('bench scripts', () => {
     }
   }, 60000);
 
+  it('registration parity (REQUIRE_VERIFIED_EMAIL): both sides answered 202 with one body', async () => {
+    const r = await runScript('registration.js', { BENCH_REGISTRATION_ROUNDS: '3' });
+    expect(r.newEmail.requests).toBe(3);
+    expect(r.takenEmail.requests).toBe(3);
+    expect(r.distinctBodies).toBe(1);
+  }, 60000);
+
   it('run every product-vs-floor scenario end to end', async () => {
     const r = await runScript('scenarios.js', {
       BENCH_SECONDS: '1',

@@ -32,13 +32,13 @@ export class EmailVerificationService {
   }
 
   /**
-   * After a registration attempt, in the background: a new account gets its verification link;
-   * an address that already had one (only reported in the enumeration-safe mode) gets a notice
-   * that someone tried to sign up with it.
+   * After a registration attempt, in the background: once `account` settles, a new account gets
+   * its verification link; an address that already had one (enumeration-safe mode only) gets a
+   * notice that someone tried to sign up with it.
    */
-  afterRegistration(email: string, created: { id: string } | null): void {
-    const work = created ? this.sendLink(created.id, email) : Promise.resolve(this.mailSignupAttempt(email));
-    void work.catch((err: Error) => this.logger.error(`Registration mail failed: ${err.message}`));
+  afterRegistration(email: string, account: Promise<{ id: string } | null>): void {
+    const work = account.then((created) => (created ? this.sendLink(created.id, email) : this.mailSignupAttempt(email)));
+    void work.catch((err: Error) => this.logger.error(`Registration failed after its answer: ${err.message}`));
   }
 
   /** Spends a mailed token: the address is verified. */
