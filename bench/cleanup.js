@@ -7,6 +7,7 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const { Client } = require('pg');
 const { ROOT, pinned, freshDatabase, dropDatabase, startApi, seedChains, refreshLoad, appEnv } = require('./lib');
+const progress = require('./progress');
 
 const ROWS = Number(process.env.BENCH_CLEANUP_ROWS ?? 1_000_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -51,11 +52,13 @@ async function main() {
   const env = { REDIS_KEY_PREFIX: `bench-cleanup:${process.pid}:`, LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
   const api = await startApi({ databaseUrl, port: PORT, cpus: 0, env });
   try {
+    progress.phase(`cleanup: seeding ${ROWS.toLocaleString('en')} rows`, 8 + ROWS / 25_000);
     const chains = await seedChains(PORT, CLIENTS);
     const t0 = Date.now();
     const seeded = await seedRows(databaseUrl, ROWS);
     console.error(`seeded ${seeded.total} rows (${seeded.dead} dead) in ${Date.now() - t0} ms`);
 
+    progress.phase('cleanup: refresh before, during and after the purge', 3 + 2 * BASELINE_SECONDS + ROWS / 25_000);
     await refreshLoad(PORT, chains, deadlineIn(3)); // warm-up
     const before = await refreshLoad(PORT, chains, deadlineIn(BASELINE_SECONDS));
 
@@ -92,7 +95,9 @@ const deadlineIn = (s) => {
   return () => Date.now() >= end;
 };
 
-module.exports = { main };
+const plannedSeconds = () => 8 + ROWS / 25_000 + 3 + 2 * BASELINE_SECONDS + ROWS / 25_000;
+
+module.exports = { main, plannedSeconds };
 if (require.main === module) {
   main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
 }

@@ -7,6 +7,7 @@
 const autocannon = require('autocannon');
 const { randomUUID, createHash } = require('node:crypto');
 const { freshDatabase, dropDatabase, startApi, request, refreshLoad, round, BODY } = require('./lib');
+const progress = require('./progress');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONNECTIONS = 16;
@@ -47,6 +48,7 @@ async function main() {
       if (res.status !== 200 || res.body.tokenType !== (bound ? 'DPoP' : 'Bearer')) throw new Error(`login: ${res.status}`);
       return { refreshToken: res.body.refreshToken, accessToken: res.body.accessToken };
     };
+    progress.phase('dpop: seeding bound and unbound sessions', 6);
     const plain = [];
     const bound = [];
     for (let i = 0; i < CONNECTIONS; i++) {
@@ -55,6 +57,7 @@ async function main() {
     }
 
     // Refresh: each side twice, alternating; the bound side takes a presigned proof per request.
+    progress.phase('dpop: refresh, DPoP-bound vs unbound', 2 * Math.min(2, SECONDS) + 4 * SECONDS + 3);
     const refresh = { plain: [], dpop: [] };
     const warmUp = Math.min(2, SECONDS);
     await refreshLoad(PORT, plain, deadlineIn(warmUp));
@@ -67,6 +70,7 @@ async function main() {
     }
 
     // Guarded GET /auth/me: Bearer vs `DPoP <token>` + a proof with ath.
+    progress.phase('dpop: guarded GET /auth/me, DPoP vs Bearer', 4 * SECONDS + 4);
     const guarded = { plain: [], dpop: [] };
     const cannon = async (headers, pool) => {
       const r = await autocannon({
@@ -103,5 +107,7 @@ function compare(runs) {
 
 const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
 
-module.exports = { main };
+const plannedSeconds = () => 6 + 2 * Math.min(2, SECONDS) + 4 * SECONDS + 3 + 4 * SECONDS + 4;
+
+module.exports = { main, plannedSeconds };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

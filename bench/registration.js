@@ -4,6 +4,7 @@
 // requests, alternating new / taken, one client; compares the medians.
 const { randomUUID } = require('node:crypto');
 const { freshDatabase, dropDatabase, startApi, request, summarize } = require('./lib');
+const progress = require('./progress');
 
 const ROUNDS = Number(process.env.BENCH_REGISTRATION_ROUNDS ?? 60);
 const PORT = 3915;
@@ -14,6 +15,7 @@ async function main() {
   const url = await freshDatabase(dbName);
   const api = await startApi({ databaseUrl: url, port: PORT, cpus: 0, env: { REQUIRE_VERIFIED_EMAIL: 'true', REGISTER_MAX_PER_IP: '1000000' } });
   try {
+    progress.phase(`registration: ${ROUNDS} rounds, taken vs new email`, ROUNDS * 0.1 + 2);
     const taken = `taken-${process.pid}@bench.test`;
     const first = await request(PORT, 'POST', '/auth/register', { email: taken, password: PASSWORD });
     if (first.status !== 202) throw new Error(`register: ${first.status}`);
@@ -42,5 +44,7 @@ async function main() {
   }
 }
 
-module.exports = { main };
+const plannedSeconds = () => ROUNDS * 0.1 + 2;
+
+module.exports = { main, plannedSeconds };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

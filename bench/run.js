@@ -4,12 +4,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { machine } = require('./lib');
+const { throughputChart } = require('./chart');
 
+const progress = require('./progress');
+
+/** Each scenario's module: `main()` runs it, `plannedSeconds()` estimates it. */
 const SCENARIOS = {
-  core: () => require('./scenarios').main(),
-  cleanup: () => require('./cleanup').main(),
-  dpop: () => require('./dpop').main(),
-  registration: () => require('./registration').main(),
+  core: () => require('./scenarios'),
+  cleanup: () => require('./cleanup'),
+  dpop: () => require('./dpop'),
+  registration: () => require('./registration'),
 };
 
 const mib = (kb) => Math.round(kb / 1024);
@@ -22,11 +26,12 @@ async function main() {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`);
   let failed = false;
-  for (const [name, run] of Object.entries(SCENARIOS)) {
-    if (only.length && !only.includes(name)) continue;
+  const selected = Object.entries(SCENARIOS).filter(([name]) => !only.length || only.includes(name));
+  progress.begin(selected.reduce((total, [, scenario]) => total + scenario().plannedSeconds(), 0));
+  for (const [name, scenario] of selected) {
     console.error(`== ${name}`);
     try {
-      results.scenarios[name] = await run();
+      results.scenarios[name] = await scenario().main();
     } catch (err) {
       failed = true;
       results.scenarios[name] = { error: String(err?.stack ?? err) };
@@ -35,13 +40,21 @@ async function main() {
     // Written after every scenario: a late failure does not lose the earlier numbers.
     fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   }
+  progress.end();
+  const chart = path.join(dir, `${path.basename(file, '.json')}.svg`);
+  fs.writeFileSync(chart, throughputChart(results));
+  // A full run also refreshes the chart BENCHMARKS.md shows.
+  if (!only.length && !failed) fs.writeFileSync(path.join(__dirname, '..', 'docs', 'benchmarks.svg'), throughputChart(results));
   console.log(table(results));
+  console.error(`chart ${path.relative(process.cwd(), chart)}`);
   console.error(`written ${path.relative(process.cwd(), file)}`);
   if (failed) process.exitCode = 1;
 }
 
 const row = (name, r) =>
   `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×** | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** |`;
+const peerRows = (name, r) =>
+  Object.entries(r.peers ?? {}).map(([peer, p]) => `| ${name}: ${peer} | ${p.rps} req/s | p50 / p99 ${p.p50} / ${p.p99} ms | product ${r.product.rps} req/s: **${Math.round((r.product.rps / p.rps) * 100) / 100}×** the peer |`);
 
 function table(results) {
   const lines = [];
@@ -53,6 +66,11 @@ function table(results) {
       ...Object.entries(core.refresh).map(([c, r]) => row(`refresh, ${c} connection${c === '1' ? '' : 's'}`, r)),
       row('guarded GET /auth/me, 16 connections', core.guarded),
       row('login (argon2id), 4 connections', core.login),
+      '',
+      '| peer, same run | throughput | latency | product vs peer |',
+      '|---|---|---|---|',
+      ...Object.entries(core.refresh).flatMap(([c, r]) => peerRows(`refresh, ${c} conn.`, r)),
+      ...peerRows('GET /auth/me, 16 conn.', core.guarded),
       '',
       `Unnamed statements (DATABASE_PREPARED_STATEMENTS=false, for transaction poolers) vs named, refresh at 16 connections, same build and run: ${core.unnamedStatements.product.rps} vs ${core.unnamedStatements.floor.rps} req/s, **${core.unnamedStatements.throughputRatio}×** throughput, p99 ${core.unnamedStatements.product.p99} vs ${core.unnamedStatements.floor.p99} ms (**${core.unnamedStatements.p99Ratio}×**).`,
       `Login timing parity (product): unknown email p50 ${core.loginParity.unknownEmail.p50} ms vs wrong password p50 ${core.loginParity.wrongPassword.p50} ms: **${core.loginParity.p50Ratio}×** (req/s ratio ${core.loginParity.rpsRatio}).`,

@@ -5,6 +5,8 @@ const autocannon = require('autocannon');
 const argon2 = require('argon2');
 const { Client } = require('pg');
 const { freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round } = require('./lib');
+const progress = require('./progress');
+const { buildPeer } = require('./peers/build');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 240);
@@ -14,6 +16,9 @@ const API_PORT = 3911;
 const FLOOR_PORT = 3912;
 // The product with DATABASE_PREPARED_STATEMENTS=false (the transaction-pooler setting).
 const UNNAMED_PORT = 3913;
+// Peers users would pick instead, measured beside product and floor (bench/peers/).
+const PASSPORT_PORT = 3916;
+const PEERS = { 'NestJS + passport-jwt': PASSPORT_PORT };
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
@@ -32,15 +37,18 @@ async function cannon(port, opts) {
  * the means: a neighbour's load on this machine comes and goes over seconds, so each side gets
  * an early and a late turn.
  */
-async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }) {
-  const runs = { product: [], floor: [] };
+async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }, peers = {}) {
+  const runs = { product: [], floor: [], ...Object.fromEntries(Object.keys(peers).map((name) => [name, []])) };
   for (let i = 0; i < 2; i++) {
     runs.product.push(await measure(ports.product));
     runs.floor.push(await measure(ports.floor));
+    for (const [name, port] of Object.entries(peers)) runs[name].push(await measure(port));
   }
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
-  return { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
+  const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
+  if (Object.keys(peers).length) result.peers = Object.fromEntries(Object.keys(peers).map((name) => [name, meanOf(runs[name])]));
+  return result;
 }
 
 /** Mean rps and latency percentiles of several runs of one side; counts are summed. */
@@ -78,10 +86,12 @@ async function seedRows(url, rows) {
 async function refreshScenario(chains) {
   const out = {};
   for (const c of CONNECTIONS) {
+    progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs peers`, 6 + 6 * SECONDS);
     const group = chains.slice(0, c);
     await refreshLoad(API_PORT, group, deadlineIn(2));
     await refreshLoad(FLOOR_PORT, group, deadlineIn(2));
-    out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)));
+    await refreshLoad(PASSPORT_PORT, group, deadlineIn(2));
+    out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)), undefined, PEERS);
   }
   return out;
 }
@@ -171,8 +181,10 @@ async function main() {
   const api = await startApi({ databaseUrl: url, port: API_PORT, cpus: 0, env: ENV });
   const floor = await startFloor({ databaseUrl: url, port: FLOOR_PORT, cpus: 0, env: ENV });
   const unnamed = await startApi({ databaseUrl: url, port: UNNAMED_PORT, cpus: 0, env: { ...ENV, DATABASE_PREPARED_STATEMENTS: 'false' } });
+  const passport = await startApi({ databaseUrl: url, port: PASSPORT_PORT, cpus: 0, env: ENV, script: buildPeer('nest-passport') });
   const results = {};
   try {
+    progress.phase('core: seeding users and chains', 25);
     const chains = await seedChains(API_PORT, Math.max(...CONNECTIONS), PASSWORD);
     // Floor and product share the database, the Redis prefix and the secrets: one chain can be
     // refreshed by either. 10k rows in the table first, as a realistic small deployment.
@@ -180,16 +192,19 @@ async function main() {
     results.refresh = await refreshScenario(chains);
     // What ?pgbouncer=true costs: the same build with unnamed statements ("product" below)
     // against named ones ("floor" below), alternating, 16 connections straight to Postgres.
+    progress.phase('core: unnamed vs named statements, 16 connections', 2 + 4 * SECONDS);
     const sixteen = chains.slice(0, 16);
     await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(2));
     results.unnamedStatements = await sideBySide((port) => refreshLoad(port, sixteen, deadlineIn(SECONDS)), { product: UNNAMED_PORT, floor: API_PORT });
 
+    progress.phase('core: guarded GET /auth/me, product vs floor vs peers', 6 * SECONDS);
     const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
     const fresh = await request(API_PORT, 'POST', '/auth/refresh', { refreshToken: chains[0].refreshToken }, { 'x-token-transport': 'body' });
     chains[0].refreshToken = fresh.body.refreshToken;
     bearer.authorization = `Bearer ${fresh.body.accessToken}`;
-    results.guarded = await sideBySide((port) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }));
+    results.guarded = await sideBySide((port) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }), undefined, PEERS);
 
+    progress.phase('core: login and its timing parity', 6 * SECONDS);
     const loginBody = (password, email = chains[1].email) => JSON.stringify({ email, password });
     const loginOpts = (body) => ({ connections: 4, method: 'POST', headers: { 'content-type': 'application/json', 'x-token-transport': 'body' }, body });
     results.login = await sideBySide((port) => cannon(port, { ...loginOpts(loginBody(PASSWORD)), url: `http://127.0.0.1:${port}/auth/login` }));
@@ -197,6 +212,7 @@ async function main() {
     const unknown = await cannon(API_PORT, { ...loginOpts(loginBody('wrong password 99', 'nobody@bench.test')), url: `http://127.0.0.1:${API_PORT}/auth/login` });
     results.loginParity = { wrongPassword: wrong, unknownEmail: unknown, p50Ratio: ratio(unknown.p50, wrong.p50), rpsRatio: ratio(unknown.rps, wrong.rps) };
 
+    progress.phase(`core: scale, 10k vs ${SCALE_ROWS.toLocaleString('en')} rows`, 2 * SECONDS + 2 + SCALE_ROWS / 40_000);
     const group = chains.slice(0, 16);
     const small = await refreshLoad(API_PORT, group, deadlineIn(SECONDS));
     results.rowsAtScale = await seedRows(url, SCALE_ROWS - results.rowsAtStart);
@@ -204,19 +220,28 @@ async function main() {
     const large = await refreshLoad(API_PORT, group, deadlineIn(SECONDS));
     results.scale = { rows10k: small, rows1M: large, p50Growth: ratio(large.p50, small.p50), p99Growth: ratio(large.p99, small.p99) };
 
+    progress.phase('core: the naive design vs the keyed-hash floor', 2 * SECONDS + 3);
     const keyed = await refreshLoad(FLOOR_PORT, chains.slice(0, 4), deadlineIn(SECONDS));
     const naive = await naiveScenario(url, 4);
     results.naive = { keyedFloor: keyed, naiveFloor: naive, throughputRatio: ratio(keyed.rps, naive.rps) };
 
-    if (SOAK_SECONDS > 0) results.memory = await memorySoak(api, group);
+    if (SOAK_SECONDS > 0) {
+      progress.phase(`core: memory over a ${SOAK_SECONDS} s refresh soak`, SOAK_SECONDS);
+      results.memory = await memorySoak(api, group);
+    }
   } finally {
     await api.stop();
     await floor.stop();
     await unnamed.stop();
+    await passport.stop();
     await dropDatabase(dbName);
   }
   return results;
 }
 
-module.exports = { main };
+/** What a run of this scenario takes, roughly (for the progress line). */
+const plannedSeconds = () =>
+  25 + CONNECTIONS.length * (6 + 6 * SECONDS) + (2 + 4 * SECONDS) + 6 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + SOAK_SECONDS;
+
+module.exports = { main, plannedSeconds };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

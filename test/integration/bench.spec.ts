@@ -43,6 +43,10 @@ describe('bench scripts', () => {
     }
     expect(r.unnamedStatements.product.requests).toBeGreaterThan(0); // DATABASE_PREPARED_STATEMENTS=false
     expect(r.unnamedStatements.product.errors).toBe(0);
+    const peer = 'NestJS + passport-jwt'; // bench/peers/nest-passport.ts, on the same chains
+    expect(r.refresh['4'].peers[peer].requests).toBeGreaterThan(0);
+    expect(r.refresh['4'].peers[peer].errors).toBe(0);
+    expect(r.guarded.peers[peer].non2xx).toBe(0);
     expect(r.guarded.product.non2xx).toBe(0);
     expect(r.guarded.floor.non2xx).toBe(0);
     expect(r.login.product.rps).toBeGreaterThan(0);
@@ -53,5 +57,5 @@ describe('bench scripts', () => {
       expect(r.memory[key].early.meanKb).toBeGreaterThan(0);
       expect(r.memory[key].late.meanKb).toBeGreaterThan(0);
     }
-  }, 120000);
+  }, 180000);
 });
