@@ -21,6 +21,18 @@ function groupsOf(results) {
       groups.push({ label, bars: [{ name: 'unbound', rps: dpop[key].plain.rps }, { name: 'DPoP-bound', rps: dpop[key].dpop.rps }] });
     }
   }
+  const ba = results.scenarios['better-auth'];
+  if (ba && !ba.error) {
+    groups.push({ label: 'login vs Better Auth sign-in', bars: [{ name: 'product', rps: ba.login.product.rps }, { name: 'Better Auth', rps: ba.login.betterAuth.rps }] });
+    groups.push({
+      label: '/auth/me vs get-session',
+      bars: [
+        { name: 'product', rps: ba.session.product.rps },
+        { name: 'Better Auth', rps: ba.session.betterAuthCacheOff.rps },
+        { name: 'Better Auth (cookie cache)', rps: ba.session.betterAuthCacheOn.rps },
+      ],
+    });
+  }
   return groups;
 }
 

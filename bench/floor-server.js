@@ -39,7 +39,7 @@ async function refresh(body) {
   const h = hash(token);
   if (await redis.get(`bl:${h.toString('hex')}`)) return [401, { message: 'invalid' }];
   const successor = createHmac('sha256', successorKey).update(token).digest('base64url');
-  const { rows } = await pool.query({ ...ROTATE_REFRESH_TOKEN, values: [h, hash(successor), randomUUID(), IDLE_TTL] });
+  const { rows } = await pool.query({ ...ROTATE_REFRESH_TOKEN, values: [h, hash(successor), randomUUID(), IDLE_TTL, null] }); // null: no DPoP key
   if (!rows[0]) return [401, { message: 'invalid' }];
   const r = rows[0];
   await redis.set(`bl:${h.toString('hex')}`, `r|${r.sessionId}|${r.userId}|${r.rotatedAt.getTime()}`, 'PX', Math.max(1, r.retiredExpiresAt - Date.now()));
@@ -67,7 +67,7 @@ async function login(body) {
   const ok = await argon2.verify(rows[0]?.passwordHash ?? dummyHash, password).catch(() => false);
   if (!ok || !rows[0]) return [401, { message: 'Invalid email or password' }];
   const token = randomBytes(32).toString('base64url');
-  const s = await pool.query({ ...CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL] });
+  const s = await pool.query({ ...CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL, null] });
   return [200, { accessToken: sign(rows[0].id, s.rows[0].sessionId), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
 }
 

@@ -14,6 +14,7 @@ const SCENARIOS = {
   cleanup: () => require('./cleanup'),
   dpop: () => require('./dpop'),
   registration: () => require('./registration'),
+  'better-auth': () => require('./better-auth'),
 };
 
 const mib = (kb) => Math.round(kb / 1024);
@@ -112,6 +113,22 @@ function table(results) {
       '|---|---|---|---|---|---|---|---|',
       dpopRow('refresh', d.refresh),
       dpopRow('guarded GET /auth/me', d.guarded),
+    );
+  }
+  const ba = results.scenarios['better-auth'];
+  if (ba && !ba.error) {
+    const baRow = (name, side, x) => `| ${name} | ${side} | ${x.rps} | ${x.p50} / ${x.p99} | ${x.cpuMsPerRequest} | ${x.non2xx} |`;
+    lines.push(
+      '',
+      'Better Auth (its defaults, email + password, Postgres), same run, CPU time per request from each server process:',
+      '',
+      '| request | side | req/s | p50 / p99 ms | CPU ms per request | non-2xx |',
+      '|---|---|---|---|---|---|',
+      baRow('login / sign-in, 4 conn.', 'product: argon2id m=19 MiB t=2', ba.login.product),
+      baRow('login / sign-in, 4 conn.', 'Better Auth: scrypt N=16384 r=16 (JS)', ba.login.betterAuth),
+      baRow('session check, 16 conn.', 'product: GET /auth/me (JWT + Redis + user row)', ba.session.product),
+      baRow('session check, 16 conn.', 'Better Auth get-session, cookie cache off', ba.session.betterAuthCacheOff),
+      baRow('session check, 16 conn.', 'Better Auth get-session, cookie cache on (5 min)', ba.session.betterAuthCacheOn),
     );
   }
   const r = results.scenarios.registration;
