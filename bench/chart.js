@@ -49,7 +49,7 @@ function throughputChart(results) {
   const labelWidth = 190;
   const plotWidth = 420;
   const width = labelWidth + plotWidth + 170;
-  let y = 56;
+  let y = 74;
   const parts = [];
   for (const group of groups) {
     const max = Math.max(...group.bars.map((b) => b.rps), 1);
@@ -64,8 +64,17 @@ function throughputChart(results) {
     }
     y += 12;
   }
+  // Legend entries side by side, wrapping to a second row when the width runs out.
+  let lx = 8;
+  let ly = 30;
   const legend = names
-    .map((name, i) => `<rect x="${8 + i * 130}" y="30" width="12" height="12" fill="${colour(name)}"/><text x="${24 + i * 130}" y="40" class="value">${escape(name)}</text>`)
+    .map((name) => {
+      const w = 28 + name.length * 6.5;
+      if (lx + w > width) [lx, ly] = [8, ly + 18];
+      const entry = `<rect x="${lx}" y="${ly}" width="12" height="12" fill="${colour(name)}"/><text x="${lx + 16}" y="${ly + 10}" class="value">${escape(name)}</text>`;
+      lx += w;
+      return entry;
+    })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" viewBox="0 0 ${width} ${y + 10}" font-family="system-ui, sans-serif">
 <style>.label{font-size:12px;fill:#1f2933}.value{font-size:11px;fill:#374151}.title{font-size:14px;font-weight:600}</style>
