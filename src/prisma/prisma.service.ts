@@ -56,6 +56,20 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * row a live request holds (a rotation in flight), and each statement commits on its own, so
    * no lock outlives a batch. `table` is a repository's constant, never input.
    */
+  /**
+   * Stores a new single-use mailed token of a user (reset link, verification link); the user's
+   * earlier unused ones of that table stop working (superseded), in one transaction.
+   */
+  async replaceUnusedToken(table: 'password_resets' | 'email_verifications', userId: string, tokenHash: Buffer, ttlSeconds: number): Promise<void> {
+    const t = Prisma.raw(table);
+    await this.$transaction([
+      this.$executeRaw`DELETE FROM ${t} WHERE user_id = ${userId}::uuid AND used_at IS NULL`,
+      this.$executeRaw`
+        INSERT INTO ${t} (id, user_id, token_hash, expires_at)
+        VALUES (gen_random_uuid(), ${userId}::uuid, ${tokenHash}, now() + make_interval(secs => ${ttlSeconds}))`,
+    ]);
+  }
+
   deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions' | 'email_verifications', where: Prisma.Sql, limit: number): Promise<number> {
     const t = Prisma.raw(table);
     return this.$executeRaw`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${where} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;

@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AppProcess, startAppProcess } from '../support/app-process';
-import { launchChromium, serveExampleSpa } from '../support/browser';
+import type { AppProcess } from '../support/app-process';
+import { BrowserStack, startBrowserStack } from '../support/browser';
 import { Secret } from 'otpauth';
 import { totpCode } from '../../src/auth/mfa/totp';
 import { jwtClaims } from '../support/dpop';
@@ -31,36 +31,23 @@ jest.setTimeout(60_000);
  * credentials), refresh token only in the httpOnly cookie, access token only in memory.
  */
 describe('browser SPA without DPoP (Chromium, cookie transport)', () => {
+  let stack: BrowserStack;
   let api: AppProcess;
-  let spa: { origin: string; stop: () => Promise<void> };
+  let spa: BrowserStack['spa'];
   let browser: Browser;
   let apiUrl: string;
 
   beforeAll(async () => {
-    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
-    // The API must know the SPA's origin before it starts; the SPA must know the API's URL.
-    const spaOrigin = `http://localhost:${spaPort}`;
-    api = await startAppProcess({
-      ALLOWED_ORIGINS: spaOrigin,
-      COOKIE_SECURE: 'false', // plain http on localhost
-      LOG_LEVEL: 'debug', // test 5 reads the request headers from the access log
-      REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS),
-    });
-    apiUrl = `http://localhost:${api.port}`;
-    spa = await serveExampleSpaOn(spaPort, apiUrl);
-    browser = await launchChromium();
+    stack = await startBrowserStack(
+      () => ({
+        LOG_LEVEL: 'debug', // test 5 reads the request headers from the access log
+        REFRESH_TOKEN_REUSE_GRACE: String(GRACE_SECONDS),
+      }),
+      { dpop: false },
+    );
+    ({ api, spa, browser, apiUrl } = stack);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await spa?.stop();
-    await api?.stop();
-  });
-
-  async function serveExampleSpaOn(port: number, url: string) {
-    const served = await serveExampleSpa(url, port, { dpop: false });
-    expect(served.origin).toBe(`http://localhost:${port}`);
-    return served;
-  }
+  afterAll(() => stack?.stop());
 
   /** A new browser profile (own cookie jar) with a freshly registered, signed-in user. */
   async function signedIn(): Promise<{ context: BrowserContext; page: Page; email: string }> {
@@ -242,23 +229,16 @@ describe('browser SPA without DPoP (Chromium, cookie transport)', () => {
  * browser (the access token, the cookie from the profile's files) is refused anywhere else.
  */
 describe('browser SPA with a DPoP key (Chromium, WebCrypto + IndexedDB)', () => {
-  let api: AppProcess;
-  let spa: { origin: string; stop: () => Promise<void> };
+  let stack: BrowserStack;
+  let spa: BrowserStack['spa'];
   let browser: Browser;
   let apiUrl: string;
 
   beforeAll(async () => {
-    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
-    api = await startAppProcess({ ALLOWED_ORIGINS: `http://localhost:${spaPort}`, COOKIE_SECURE: 'false', LOG_LEVEL: 'warn' });
-    apiUrl = `http://localhost:${api.port}`;
-    spa = await serveExampleSpa(apiUrl, spaPort);
-    browser = await launchChromium();
+    stack = await startBrowserStack();
+    ({ spa, browser, apiUrl } = stack);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await spa?.stop();
-    await api?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   /** The key pair as IndexedDB keeps it, and what WebCrypto lets a script do with it. */
   const inspectStoredKey = (page: Page) =>
@@ -335,35 +315,24 @@ describe('browser SPA with a DPoP key (Chromium, WebCrypto + IndexedDB)', () => 
   });
 });
 
-
 /**
  * Every link a mail carries opens a page of the example SPA, and the second factor is usable
  * from it: the API mails through a real SMTP sink, APP_URL is the SPA's origin.
  */
 describe('browser SPA: mailed links and the second factor (Chromium, real SMTP)', () => {
+  let stack: BrowserStack;
   let api: AppProcess;
-  let spa: { origin: string; stop: () => Promise<void> };
+  let spa: BrowserStack['spa'];
   let browser: Browser;
   let smtp: SmtpSink;
 
   beforeAll(async () => {
     smtp = await SmtpSink.start();
-    const spaPort = await import('../support/redis-server').then((m) => m.freePort());
-    const spaOrigin = `http://localhost:${spaPort}`;
-    api = await startAppProcess({
-      ALLOWED_ORIGINS: spaOrigin,
-      APP_URL: spaOrigin,
-      SMTP_URL: smtp.url,
-      COOKIE_SECURE: 'false',
-      LOG_LEVEL: 'warn',
-    });
-    spa = await serveExampleSpa(`http://localhost:${api.port}`, spaPort);
-    browser = await launchChromium();
+    stack = await startBrowserStack((spaOrigin) => ({ APP_URL: spaOrigin, SMTP_URL: smtp.url }));
+    ({ api, spa, browser } = stack);
   });
   afterAll(async () => {
-    await browser?.close();
-    await spa?.stop();
-    await api?.stop();
+    await stack?.stop();
     await smtp?.close();
   });
 

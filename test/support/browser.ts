@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium } from 'playwright-core';
+import { AppProcess, startAppProcess } from './app-process';
 import { freePort } from './redis-server';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -53,6 +54,46 @@ export async function serveExampleSpa(
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
+    },
+  };
+}
+
+export interface BrowserStack {
+  api: AppProcess;
+  apiUrl: string;
+  spa: { origin: string; stop: () => Promise<void> };
+  browser: Browser;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The production API (a child process) allowing the origin of a freshly served example SPA,
+ * and Chromium. The API must know the SPA's origin before it starts, the SPA the API's URL:
+ * the SPA's port is chosen first. `env` gets the SPA's origin; `COOKIE_SECURE=false` (plain
+ * http on localhost) and `ALLOWED_ORIGINS` are set.
+ */
+export async function startBrowserStack(
+  env: (spaOrigin: string) => Record<string, string> = () => ({}),
+  { dpop = true }: { dpop?: boolean } = {},
+): Promise<BrowserStack> {
+  const spaPort = await freePort();
+  const spaOrigin = `http://localhost:${spaPort}`;
+  const api = await startAppProcess({ ALLOWED_ORIGINS: spaOrigin, COOKIE_SECURE: 'false', LOG_LEVEL: 'warn', ...env(spaOrigin) });
+  const apiUrl = `http://localhost:${api.port}`;
+  const spa = await serveExampleSpa(apiUrl, spaPort, { dpop }).catch(async (err) => {
+    await api.stop();
+    throw err;
+  });
+  const browser = await launchChromium();
+  return {
+    api,
+    apiUrl,
+    spa,
+    browser,
+    stop: async () => {
+      await browser.close();
+      await spa.stop();
+      await api.stop();
     },
   };
 }

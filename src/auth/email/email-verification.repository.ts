@@ -8,13 +8,8 @@ export class EmailVerificationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Stores a new verification token; the user's earlier unused ones stop working (superseded). */
-  async replace(userId: string, tokenHash: Buffer, ttlSeconds: number): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`DELETE FROM email_verifications WHERE user_id = ${userId}::uuid AND used_at IS NULL`,
-      this.prisma.$executeRaw`
-        INSERT INTO email_verifications (id, user_id, token_hash, expires_at)
-        VALUES (gen_random_uuid(), ${userId}::uuid, ${tokenHash}, now() + make_interval(secs => ${ttlSeconds}))`,
-    ]);
+  replace(userId: string, tokenHash: Buffer, ttlSeconds: number): Promise<void> {
+    return this.prisma.replaceUnusedToken('email_verifications', userId, tokenHash, ttlSeconds);
   }
 
   /**

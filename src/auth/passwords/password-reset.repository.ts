@@ -8,13 +8,8 @@ export class PasswordResetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** Stores a new reset token; the user's earlier unused ones stop working (superseded). */
-  async replace(userId: string, tokenHash: Buffer, ttlSeconds: number): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`DELETE FROM password_resets WHERE user_id = ${userId}::uuid AND used_at IS NULL`,
-      this.prisma.$executeRaw`
-        INSERT INTO password_resets (id, user_id, token_hash, expires_at)
-        VALUES (gen_random_uuid(), ${userId}::uuid, ${tokenHash}, now() + make_interval(secs => ${ttlSeconds}))`,
-    ]);
+  replace(userId: string, tokenHash: Buffer, ttlSeconds: number): Promise<void> {
+    return this.prisma.replaceUnusedToken('password_resets', userId, tokenHash, ttlSeconds);
   }
 
   /** The account a usable (unused, unexpired) reset token belongs to. */
