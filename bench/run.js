@@ -78,8 +78,17 @@ function table(results) {
       `Scale (product, 16 connections): ${core.rowsAtStart.toLocaleString('en')} rows p50/p99 ${core.scale.rows10k.p50}/${core.scale.rows10k.p99} ms → ${core.rowsAtScale.toLocaleString('en')} rows ${core.scale.rows1M.p50}/${core.scale.rows1M.p99} ms: growth p50 **${core.scale.p50Growth}×**, p99 **${core.scale.p99Growth}×**.`,
       `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,
       core.memory
-        ? `Memory over a ${core.memory.seconds} s refresh soak (${core.memory.refresh.requests} refreshes), the first ${core.memory.windowSeconds} s after a ${core.memory.warmUpSeconds} s warm-up → the last ${core.memory.windowSeconds} s, mean (peak): ` +
-          ['rss', 'heap'].map((k) => `${k === 'rss' ? 'RSS' : 'V8 heap used'} ${mib(core.memory[k].early.meanKb)} (${mib(core.memory[k].early.peakKb)}) → ${mib(core.memory[k].late.meanKb)} (${mib(core.memory[k].late.peakKb)}) MiB, growth **${pct(core.memory[k].meanGrowth)}** (peak ${pct(core.memory[k].peakGrowth)}), trend ${core.memory[k].trend ? `${core.memory[k].trend.mibPerMinute} ± ${core.memory[k].trend.standardError} MiB/min` : 'n/a'}`).join('; ') + '.'
+        ? [
+            `Memory over a ${core.memory.seconds} s refresh soak each (fresh processes, bench/memory-probe.js preloaded), the last ${core.memory.product.windowSeconds} s, mean (peak):`,
+            '',
+            '| | product | floor | product / floor |',
+            '|---|---|---|---|',
+            `| RSS | ${mib(core.memory.product.rss.late.meanKb)} (${mib(core.memory.product.rss.late.peakKb)}) MiB | ${mib(core.memory.floor.rss.late.meanKb)} (${mib(core.memory.floor.rss.late.peakKb)}) MiB | **${core.memory.rssRatio}×** |`,
+            `| V8 heap in use | ${mib(core.memory.product.heap.late.meanKb)} (${mib(core.memory.product.heap.late.peakKb)}) MiB | ${mib(core.memory.floor.heap.late.meanKb)} (${mib(core.memory.floor.heap.late.peakKb)}) MiB | **${core.memory.heapRatio}×** |`,
+            `| allocated per refresh | ${core.memory.product.bytesPerRequest.toLocaleString('en')} B | ${core.memory.floor.bytesPerRequest.toLocaleString('en')} B | **${core.memory.bytesPerRequestRatio}×** |`,
+            `| growth first → last window (RSS / heap) | ${pct(core.memory.product.rss.meanGrowth)} / ${pct(core.memory.product.heap.meanGrowth)} | ${pct(core.memory.floor.rss.meanGrowth)} / ${pct(core.memory.floor.heap.meanGrowth)} | |`,
+            `| refreshes in the soak | ${core.memory.product.refresh.requests} | ${core.memory.floor.refresh.requests} | |`,
+          ].join('\n')
         : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
       '',
     );

@@ -2,14 +2,17 @@
 // Product vs floor, side by side in one run: refresh (1 → 64 connections), guarded request,
 // login (and its timing parity), scale (10k vs 1M rows), the naive design, memory over a soak.
 const autocannon = require('autocannon');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const argon2 = require('argon2');
 const { Client } = require('pg');
-const { freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round } = require('./lib');
+const { ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round } = require('./lib');
 const progress = require('./progress');
 const { buildPeer } = require('./peers/build');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 240);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 150);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 1_000_000);
 const API_PORT = 3911;
@@ -18,6 +21,8 @@ const FLOOR_PORT = 3912;
 const UNNAMED_PORT = 3913;
 // Peers users would pick instead, measured beside product and floor (bench/peers/).
 const PASSPORT_PORT = 3916;
+const SOAK_PRODUCT_PORT = 3917;
+const SOAK_FLOOR_PORT = 3918;
 const PEERS = { 'NestJS + passport-jwt': PASSPORT_PORT };
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
@@ -132,47 +137,86 @@ async function naiveScenario(url, count) {
 }
 
 /**
- * RSS (from /proc) and V8 heap in use (the API's own /metrics) every 5 s over a refresh soak.
- * Both saw-tooth with garbage collection (±20 % within seconds), so growth compares windows,
- * not single samples: the mean and the peak of the minute after a 30 s warm-up against the
- * last minute.
+ * RSS, V8 heap in use and bytes allocated per request over a refresh soak, for the product and
+ * then the floor under the same load, each in a fresh process with bench/memory-probe.js
+ * preloaded (so both report the same way), sampled every 5 s. Both saw-tooth with garbage
+ * collection (±20 % within seconds), so growth compares windows, not single samples: the mean
+ * and the peak of the minute after a 30 s warm-up against the last minute.
  */
-async function memorySoak(api, group) {
-  const samples = [];
-  const started = Date.now();
-  const sample = async () => {
-    const metrics = await request(API_PORT, 'GET', '/metrics').catch(() => null);
-    const heap = /^nodejs_heap_size_used_bytes (\d+)/m.exec(typeof metrics?.body === 'string' ? metrics.body : '');
-    samples.push({ t: Math.round((Date.now() - started) / 1000), rssKb: api.rssKb(), heapKb: heap ? Math.round(Number(heap[1]) / 1024) : null });
+async function memorySoak(url, group) {
+  const product = await soakOne(url, group, path.join(ROOT, 'dist', 'main.js'), SOAK_PRODUCT_PORT);
+  const floor = await soakOne(url, group, path.join(__dirname, 'floor-server.js'), SOAK_FLOOR_PORT);
+  const ratioOf = (key) => round(product[key].late.meanKb / floor[key].late.meanKb);
+  return {
+    seconds: SOAK_SECONDS,
+    product,
+    floor,
+    rssRatio: ratioOf('rss'),
+    heapRatio: ratioOf('heap'),
+    bytesPerRequestRatio: round(product.bytesPerRequest / floor.bytesPerRequest),
   };
-  const sampler = setInterval(sample, 5000);
-  const soak = await refreshLoad(API_PORT, group, deadlineIn(SOAK_SECONDS));
-  clearInterval(sampler);
-  const windowOf = (from, to, key) => {
-    const values = samples.filter((s) => s.t >= from && s.t < to && s[key] !== null).map((s) => s[key]);
-    return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
+}
+
+async function soakOne(url, group, script, port) {
+  const file = path.join(os.tmpdir(), `memory-probe-${process.pid}-${port}.json`);
+  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, MEMORY_PROBE_FILE: file }, nodeArgs: ['--require', path.join(__dirname, 'memory-probe.js')], script });
+  const probe = async () => {
+    server.child.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 50));
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   };
-  const warmUp = Math.min(30, SOAK_SECONDS / 5);
-  const span = Math.min(60, (SOAK_SECONDS - warmUp) / 2); // shorter soaks: two halves after warm-up
-  const growthOf = (key) => {
-    const early = windowOf(warmUp, warmUp + span, key);
-    const late = windowOf(SOAK_SECONDS - span, SOAK_SECONDS + 1, key);
-    return { early, late, meanGrowth: round(late.meanKb / early.meanKb - 1), peakGrowth: round(late.peakKb / early.peakKb - 1), trend: trendOf(key) };
-  };
-  // Least-squares slope after warm-up, MiB per minute, with its standard error: a leak is a
-  // slope well above its error; garbage-collection saw-teeth widen the error instead.
-  const trendOf = (key) => {
-    const points = samples.filter((p) => p.t >= warmUp && p[key] !== null).map((p) => [p.t / 60, p[key] / 1024]);
-    const n = points.length;
-    if (n < 3) return null;
-    const mx = points.reduce((a, [x]) => a + x, 0) / n;
-    const my = points.reduce((a, [, y]) => a + y, 0) / n;
-    const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-    const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
-    const residual = points.reduce((a, [x, y]) => a + (y - my - slope * (x - mx)) ** 2, 0);
-    return { mibPerMinute: round(slope), standardError: round(Math.sqrt(residual / (n - 2) / sxx)) };
-  };
-  return { seconds: SOAK_SECONDS, warmUpSeconds: warmUp, windowSeconds: span, refresh: soak, rss: growthOf('rssKb'), heap: growthOf('heapKb'), samples };
+  try {
+    await refreshLoad(port, group, deadlineIn(3)); // warm-up: the statement cache, JIT
+    const samples = [];
+    const started = Date.now();
+    const first = await probe();
+    const sampler = setInterval(async () => {
+      const m = await probe().catch(() => null);
+      if (m) samples.push({ t: Math.round((Date.now() - started) / 1000), rssKb: Math.round(m.rss / 1024), heapKb: Math.round(m.heapUsed / 1024) });
+    }, 5000);
+    const soak = await refreshLoad(port, group, deadlineIn(SOAK_SECONDS));
+    clearInterval(sampler);
+    const last = await probe();
+    const windowOf = (from, to, key) => {
+      const values = samples.filter((s) => s.t >= from && s.t < to).map((s) => s[key]);
+      return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
+    };
+    const warmUp = Math.min(30, SOAK_SECONDS / 5);
+    const span = Math.min(60, (SOAK_SECONDS - warmUp) / 2); // shorter soaks: two halves after warm-up
+    const growthOf = (key) => {
+      const early = windowOf(warmUp, warmUp + span, key);
+      const late = windowOf(SOAK_SECONDS - span, SOAK_SECONDS + 1, key);
+      return { early, late, meanGrowth: round(late.meanKb / early.meanKb - 1), peakGrowth: round(late.peakKb / early.peakKb - 1), trend: trendOf(samples, warmUp, key) };
+    };
+    return {
+      warmUpSeconds: warmUp,
+      windowSeconds: span,
+      refresh: soak,
+      rss: growthOf('rssKb'),
+      heap: growthOf('heapKb'),
+      bytesPerRequest: Math.round((last.allocatedBytes - first.allocatedBytes) / Math.max(1, soak.requests)),
+      samples,
+    };
+  } finally {
+    await server.stop();
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/**
+ * Least-squares slope after warm-up, MiB per minute, with its standard error: a leak is a slope
+ * well above its error; garbage-collection saw-teeth widen the error instead.
+ */
+function trendOf(samples, warmUp, key) {
+  const points = samples.filter((p) => p.t >= warmUp).map((p) => [p.t / 60, p[key] / 1024]);
+  const n = points.length;
+  if (n < 3) return null;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  const residual = points.reduce((a, [x, y]) => a + (y - my - slope * (x - mx)) ** 2, 0);
+  return { mibPerMinute: round(slope), standardError: round(Math.sqrt(residual / (n - 2) / sxx)) };
 }
 
 async function main() {
@@ -226,8 +270,8 @@ async function main() {
     results.naive = { keyedFloor: keyed, naiveFloor: naive, throughputRatio: ratio(keyed.rps, naive.rps) };
 
     if (SOAK_SECONDS > 0) {
-      progress.phase(`core: memory over a ${SOAK_SECONDS} s refresh soak`, SOAK_SECONDS);
-      results.memory = await memorySoak(api, group);
+      progress.phase(`core: memory over a ${SOAK_SECONDS} s refresh soak, product then floor`, 2 * (SOAK_SECONDS + 6));
+      results.memory = await memorySoak(url, group);
     }
   } finally {
     await api.stop();
@@ -241,7 +285,7 @@ async function main() {
 
 /** What a run of this scenario takes, roughly (for the progress line). */
 const plannedSeconds = () =>
-  25 + CONNECTIONS.length * (6 + 6 * SECONDS) + (2 + 4 * SECONDS) + 6 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + SOAK_SECONDS;
+  25 + CONNECTIONS.length * (6 + 6 * SECONDS) + (2 + 4 * SECONDS) + 6 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 2 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

@@ -53,9 +53,12 @@ describe('bench scripts', () => {
     expect(r.loginParity.unknownEmail.rps).toBeGreaterThan(0);
     expect(r.rowsAtScale).toBeGreaterThanOrEqual(12000);
     expect(r.naive.naiveFloor.requests).toBeGreaterThan(0);
-    for (const key of ['rss', 'heap']) {
-      expect(r.memory[key].early.meanKb).toBeGreaterThan(0);
-      expect(r.memory[key].late.meanKb).toBeGreaterThan(0);
+    for (const side of ['product', 'floor']) {
+      for (const key of ['rss', 'heap']) {
+        expect(r.memory[side][key].early.meanKb).toBeGreaterThan(0);
+        expect(r.memory[side][key].late.meanKb).toBeGreaterThan(0);
+      }
+      expect(r.memory[side].bytesPerRequest).toBeGreaterThan(0);
     }
   }, 180000);
 });

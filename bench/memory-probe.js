@@ -1,0 +1,29 @@
+// Preloaded (`node --require`) into the servers of the memory soak, product and floor alike, so
+// both report the same way: on SIGUSR2 it writes RSS, V8 heap in use and the bytes allocated
+// since start to MEMORY_PROBE_FILE. Allocation is counted from V8's GC statistics: what the heap
+// grew by between collections, plus what it holds now beyond the last one.
+const fs = require('node:fs');
+const v8 = require('node:v8');
+
+let lastUsed = v8.getHeapStatistics().used_heap_size;
+let allocatedBytes = 0;
+let profiler = new v8.GCProfiler();
+profiler.start();
+
+function collect() {
+  for (const gc of profiler.stop()?.statistics ?? []) {
+    allocatedBytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - lastUsed);
+    lastUsed = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  const used = v8.getHeapStatistics().used_heap_size;
+  allocatedBytes += Math.max(0, used - lastUsed);
+  lastUsed = used;
+  profiler = new v8.GCProfiler();
+  profiler.start();
+}
+
+process.on('SIGUSR2', () => {
+  collect();
+  const { rss, heapUsed } = process.memoryUsage();
+  fs.writeFileSync(process.env.MEMORY_PROBE_FILE, JSON.stringify({ rss, heapUsed, allocatedBytes }));
+});
