@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AppProcess } from '../support/app-process';
-import { BrowserStack, startBrowserStack } from '../support/browser';
+import { BrowserStack, registeredInNewProfile, startBrowserStack } from '../support/browser';
 import { Secret } from 'otpauth';
 import { totpCode } from '../../src/auth/mfa/totp';
 import { jwtClaims } from '../support/dpop';
@@ -50,17 +50,7 @@ describe('browser SPA without DPoP (Chromium, cookie transport)', () => {
   afterAll(() => stack?.stop());
 
   /** A new browser profile (own cookie jar) with a freshly registered, signed-in user. */
-  async function signedIn(): Promise<{ context: BrowserContext; page: Page; email: string }> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(spa.origin);
-    const email = uniqueEmail();
-    await page.fill('#email', email);
-    await page.fill('#password', PASSWORD);
-    await page.click('#register');
-    await page.locator('#user-email').filter({ hasText: email }).waitFor();
-    return { context, page, email };
-  }
+  const signedIn = () => registeredInNewProfile(browser, spa.origin, uniqueEmail(), PASSWORD);
 
   // The cookie's Path is /auth: ask for the cookies a request to the refresh endpoint would carry.
   const refreshCookie = async (context: BrowserContext) =>
@@ -266,14 +256,7 @@ describe('browser SPA with a DPoP key (Chromium, WebCrypto + IndexedDB)', () => 
     });
 
   it('8. binds the session to a non-extractable key in IndexedDB; a copied token or cookie is refused elsewhere', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(spa.origin);
-    const email = uniqueEmail();
-    await page.fill('#email', email);
-    await page.fill('#password', PASSWORD);
-    await page.click('#register');
-    await page.locator('#user-email').filter({ hasText: email }).waitFor();
+    const { context, page, email } = await registeredInNewProfile(browser, spa.origin, uniqueEmail(), PASSWORD);
 
     // The key: stored as a CryptoKey, usable for signing, impossible to export.
     const stored = await inspectStoredKey(page);
@@ -345,14 +328,6 @@ describe('browser SPA: mailed links and the second factor (Chromium, real SMTP)'
     return link!;
   };
 
-  async function registerIn(page: Page, email: string, password = PASSWORD) {
-    await page.goto(spa.origin);
-    await page.fill('#email', email);
-    await page.fill('#password', password);
-    await page.click('#register');
-    await page.locator('#user-email').filter({ hasText: email }).waitFor();
-  }
-
   async function signIn(page: Page, email: string, password = PASSWORD) {
     await page.goto(spa.origin);
     await page.locator('#login-view').waitFor();
@@ -362,10 +337,7 @@ describe('browser SPA: mailed links and the second factor (Chromium, real SMTP)'
   }
 
   it('9. the verification link confirms the address; forgot → the mailed reset link → a new password works', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const email = uniqueEmail();
-    await registerIn(page, email);
+    const { context, page, email } = await registeredInNewProfile(browser, spa.origin, uniqueEmail(), PASSWORD);
     await expect(page.locator('#email-status').textContent()).resolves.toBe('email not confirmed yet');
 
     // The verification mail's link, opened in the browser.
@@ -404,10 +376,7 @@ describe('browser SPA: mailed links and the second factor (Chromium, real SMTP)'
   });
 
   it('10. enrol an authenticator from the QR screen, sign out, sign in with a code and then with a recovery code', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const email = uniqueEmail();
-    await registerIn(page, email);
+    const { context, page, email } = await registeredInNewProfile(browser, spa.origin, uniqueEmail(), PASSWORD);
 
     await page.click('#mfa-enable');
     await page.locator('#mfa-enrol').waitFor();

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { AppProcess, startAppProcess } from './app-process';
 import { freePort } from './redis-server';
 
@@ -96,4 +96,24 @@ export async function startBrowserStack(
       await api.stop();
     },
   };
+}
+
+/**
+ * A new browser profile (own cookie jar, own IndexedDB) whose user registered through the SPA's
+ * form and is signed in.
+ */
+export async function registeredInNewProfile(
+  browser: Browser,
+  spaOrigin: string,
+  email: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page; email: string }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(spaOrigin);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('#register');
+  await page.locator('#user-email').filter({ hasText: email }).waitFor();
+  return { context, page, email };
 }
