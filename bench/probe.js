@@ -4,7 +4,7 @@
 // be tried in a minute. The ratio is product/floor over all rounds.
 //   node bench/probe.js [rounds]                  both scenarios, product and floor
 //   PROBE_ONLY=me|refresh|login node bench/probe.js   one scenario (login only on request)
-//   node bench/probe.js 1 --prof DIR              product only, with a V8 CPU profile in DIR
+//   node bench/probe.js 1 --prof DIR              V8 CPU profiles in DIR/product and DIR/floor
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
@@ -34,9 +34,11 @@ async function main() {
   const profIdx = process.argv.indexOf('--prof');
   const profDir = profIdx > 0 ? process.argv[profIdx + 1] : undefined;
   const url = await lib.freshDatabase('bench_probe');
-  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  const servers = [['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs }), 3901]];
-  if (!profDir) servers.push(['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0 }), 3902]);
+  const nodeArgs = (name) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${name}`] : []);
+  const servers = [
+    ['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs: nodeArgs('product') }), 3901],
+    ['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0, nodeArgs: nodeArgs('floor') }), 3902],
+  ];
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
   const results = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] }, login: { product: [], floor: [] } };

@@ -4,9 +4,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { StorableTextPipe } from './common/storable-text.pipe';
+import { registerResponseHeaders } from './common/http-headers';
+import { RequestInputPipe } from './common/storable-text.pipe';
 import { appConfig, AppConfig } from './config/app.config';
-import { serveOpenApi } from './docs/openapi';
+import { DOCS_PATH, serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
 import { JsonLogger, PINO } from './logging/json-logger.service';
 
@@ -47,25 +48,12 @@ function trustedProxies(setting: AppConfig['trustProxy']): boolean | string | ((
 export async function configureApp(app: INestApplication): Promise<NestFastifyApplication> {
   const fastifyApp = app as NestFastifyApplication;
   const config = app.get<AppConfig>(appConfig.KEY);
-  app.useLogger(app.get(JsonLogger));
-  registerRequestLogging(fastifyApp.getHttpAdapter().getInstance(), app.get(PINO));
-  // An API answers JSON, never HTML: strict headers fit (Swagger UI included). HSTS one year
-  // with subdomains, no referrer, and a CSP that forbids framing, plugins and <base>.
-  fastifyApp.useSecurityHeaders({
-    contentSecurityPolicy: { directives: { 'base-uri': ["'none'"], 'object-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
-  // Only the SPA origins may read responses with credentials; others get no CORS headers.
-  app.enableCors({
-    origin: config.allowedOrigins,
-    credentials: true,
-    allowedHeaders: ['Content-Type', 'Authorization', 'DPoP', 'X-Token-Transport', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'DPoP-Nonce', 'WWW-Authenticate'],
-    maxAge: 600,
-  });
-  await fastifyApp.register(fastifyCookie);
   const fastify = fastifyApp.getHttpAdapter().getInstance();
+  app.useLogger(app.get(JsonLogger));
+  registerRequestLogging(fastify, app.get(PINO));
+  // Security headers, CORS for ALLOWED_ORIGINS and X-Request-Id, precomputed in one hook.
+  registerResponseHeaders(fastify, { allowedOrigins: config.allowedOrigins, docsPath: DOCS_PATH });
+  await fastifyApp.register(fastifyCookie);
   // JSON only: any other body (Fastify's built-in text/plain included) is a 415.
   fastify.removeAllContentTypeParsers();
   // An empty body sent as JSON (clients that always set the header) is no body, as on Express;
@@ -76,14 +64,15 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
-    new StorableTextPipe(),
-    new ValidationPipe({
-      whitelist: true,
-      transform: true,
-      stopAtFirstError: true,
-      exceptionFactory: (errors) =>
-        new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid input'),
-    }),
+    new RequestInputPipe(
+      new ValidationPipe({
+        whitelist: true,
+        transform: true,
+        stopAtFirstError: true,
+        exceptionFactory: (errors) =>
+          new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid input'),
+      }),
+    ),
   );
   if (config.docsEnabled) serveOpenApi(app);
   return fastifyApp;

@@ -20,17 +20,13 @@ const pathOf = (url: string) => {
 };
 
 /**
- * Echoes the request id (`request.id`, also carried by security events) in X-Request-Id, and
- * writes one access-log record per request when the level allows it (`LOG_LEVEL=log` or more
- * verbose); request and response headers only at `debug`. The query string is dropped: it may
+ * Writes one access-log record per request when the level allows it (`LOG_LEVEL=log` or more
+ * verbose); request and response headers only at `debug`. The request id (`request.id`, also
+ * carried by security events and echoed in X-Request-Id) is in every record. The query string is dropped: it may
  * hold a token (a reset link pasted into the wrong place, say). Credentials in headers are
  * censored by the logger's redaction paths.
  */
 export function registerRequestLogging(fastify: FastifyInstance, logger: Pino): void {
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    reply.header('X-Request-Id', request.id);
-    done();
-  });
   if (!logger.isLevelEnabled('info')) return;
   const withHeaders = logger.isLevelEnabled('debug');
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

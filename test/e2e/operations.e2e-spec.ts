@@ -196,17 +196,27 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
   });
 
   describe('HTTP hardening', () => {
-    it('sends helmet security headers on every response', async () => {
-      const res = await t.http().get('/health/live').expect(200);
-      expect(res.headers).toMatchObject({
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'SAMEORIGIN',
-        'strict-transport-security': 'max-age=31536000; includeSubDomains',
-        'referrer-policy': 'no-referrer',
-      });
-      const csp = res.headers['content-security-policy'].split(';').map((d: string) => d.trim());
-      expect(csp).toEqual(expect.arrayContaining(["default-src 'self'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"]));
-      expect(res.headers['x-powered-by']).toBeUndefined();
+    it('sends the API security headers on every JSON response and the document set on the docs', async () => {
+      for (const res of [await t.http().get('/health/live').expect(200), await t.http().get('/auth/me').expect(401)]) {
+        expect(res.headers).toMatchObject({
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'DENY',
+          'strict-transport-security': 'max-age=31536000; includeSubDomains',
+          'referrer-policy': 'no-referrer',
+          'cross-origin-resource-policy': 'same-origin',
+          'x-request-id': expect.any(String),
+          vary: 'Origin',
+        });
+        const csp = res.headers['content-security-policy'].split(';').map((d: string) => d.trim());
+        expect(csp).toEqual(expect.arrayContaining(["default-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]));
+        // Browser-document headers mean nothing on JSON.
+        expect(res.headers['x-xss-protection']).toBeUndefined();
+        expect(res.headers['x-powered-by']).toBeUndefined();
+      }
+      const docs = await t.http().get('/docs').expect(200);
+      expect(docs.headers).toMatchObject({ 'x-frame-options': 'SAMEORIGIN', 'cross-origin-opener-policy': 'same-origin', 'x-content-type-options': 'nosniff' });
+      const docsCsp = docs.headers['content-security-policy'].split(';');
+      expect(docsCsp).toEqual(expect.arrayContaining(["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]));
     });
 
     it('takes the client address from X-Forwarded-For only when TRUST_PROXY says so', async () => {
@@ -228,14 +238,26 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
     });
 
     it('allows CORS with credentials for ALLOWED_ORIGINS only', async () => {
-      const allowed = await t.http().options('/auth/refresh').set('Origin', 'https://app.example.test').set('Access-Control-Request-Method', 'POST').expect(204);
-      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
-      expect(allowed.headers['access-control-allow-credentials']).toBe('true');
-      const foreign = await t.http().options('/auth/refresh').set('Origin', 'https://evil.example.test').set('Access-Control-Request-Method', 'POST');
-      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      const allowed = await t.http().options('/auth/refresh').set('Origin', 'https://app.example.test').set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'content-type, x-token-transport').expect(204);
+      expect(allowed.headers).toMatchObject({
+        'access-control-allow-origin': 'https://app.example.test',
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': expect.stringContaining('POST'),
+        'access-control-max-age': '600',
+      });
+      expect(allowed.headers['access-control-allow-headers'].toLowerCase()).toEqual(expect.stringContaining('x-token-transport'));
+      expect(allowed.text).toBe('');
+      const foreign = await t.http().options('/auth/refresh').set('Origin', 'https://evil.example.test').set('Access-Control-Request-Method', 'POST').expect(204);
+      expect(Object.keys(foreign.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
       const email = uniqueEmail();
       const simple = await t.http().post('/auth/register').set('Origin', 'https://evil.example.test').send({ email, password: PASSWORD });
-      expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+      expect(Object.keys(simple.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+      // An allowed origin reads the answer and the headers it needs (the request id, Retry-After...).
+      const read = await t.http().get('/auth/me').set('Origin', 'https://app.example.test').expect(401);
+      expect(read.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example.test', 'access-control-allow-credentials': 'true' });
+      expect(read.headers['access-control-expose-headers']).toEqual(expect.stringContaining('X-Request-Id'));
+      expectErrorShape(read.body, 401);
     });
   });
 });

@@ -33,7 +33,7 @@ export class AccessTokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const [, scheme, token] = AUTHORIZATION.exec(req.headers.authorization ?? '') ?? [];
-    const claims = token ? await this.accessTokens.verify(token) : null;
+    const claims = token ? this.accessTokens.verify(token) : null;
     if (!claims) throw new UnauthorizedException('Missing or invalid access token');
     const [revoked] = await Promise.all([
       this.blacklist.isSessionRevoked(claims.sid),

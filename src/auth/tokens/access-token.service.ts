@@ -18,7 +18,12 @@ const CLOCK_SKEW_SECONDS = 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
-/** Short-lived HS256 JWTs. Revocation is not here: the guard checks Redis markers. */
+/**
+ * Short-lived HS256 JWTs. Revocation is not here: the guard checks Redis markers. Signing and
+ * verifying are synchronous on purpose: with a KeyObject they are a few microseconds of CPU
+ * either way, and JwtService's async variants add promise chains and, for signing,
+ * jsonwebtoken's stream-based path (about 3 KB of garbage per token; BENCHMARKS.md).
+ */
 @Injectable()
 export class AccessTokenService {
   constructor(
@@ -31,17 +36,17 @@ export class AccessTokenService {
   }
 
   /** `dpopKey`: the session's key thumbprint, carried as `cnf.jkt` (the token is then DPoP-bound). */
-  sign(userId: string, sessionId: string, dpopKey: string | null = null): Promise<string> {
-    return this.jwt.signAsync(
+  sign(userId: string, sessionId: string, dpopKey: string | null = null): string {
+    return this.jwt.sign(
       dpopKey ? { sid: sessionId, cnf: { jkt: dpopKey } } : { sid: sessionId },
       { subject: userId, jwtid: randomUUID(), expiresIn: this.config.accessTokenTtl, algorithm: 'HS256' },
     );
   }
 
   /** Returns the claims, or null for any token that is not ours, not HS256, expired or incomplete. */
-  async verify(token: string): Promise<AccessTokenClaims | null> {
+  verify(token: string): AccessTokenClaims | null {
     try {
-      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
+      const claims = this.jwt.verify<AccessTokenClaims>(token, { algorithms: ['HS256'] });
       const valid =
         typeof claims.sub === 'string' && UUID.test(claims.sub) &&
         typeof claims.sid === 'string' && UUID.test(claims.sid) &&

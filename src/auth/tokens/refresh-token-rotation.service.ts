@@ -202,9 +202,9 @@ export class RefreshTokenRotationService {
     });
   }
 
-  private async pair(refreshToken: string, session: TokenOwner & { expiresAt: Date }): Promise<TokenPair> {
+  private pair(refreshToken: string, session: TokenOwner & { expiresAt: Date }): TokenPair {
     return {
-      accessToken: await this.accessTokens.sign(session.userId, session.sessionId, session.dpopJkt),
+      accessToken: this.accessTokens.sign(session.userId, session.sessionId, session.dpopJkt),
       accessTokenTtl: this.accessTokens.ttlSeconds,
       refreshToken,
       refreshTokenExpiresAt: session.expiresAt,
