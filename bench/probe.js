@@ -5,6 +5,8 @@
 //   node bench/probe.js [rounds]                  both scenarios, product and floor
 //   PROBE_ONLY=me|refresh|login node bench/probe.js   one scenario (login only on request)
 //   node bench/probe.js 1 --prof DIR              V8 CPU profiles in DIR/product and DIR/floor
+//   PROBE_BEFORE=/other/checkout/dist/main.js node bench/probe.js 4
+//                                                 also another build ("before"), interleaved too
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
@@ -39,9 +41,11 @@ async function main() {
     ['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs: nodeArgs('product') }), 3901],
     ['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0, nodeArgs: nodeArgs('floor') }), 3902],
   ];
+  if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, script: process.env.PROBE_BEFORE }), 3903]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
-  const results = { me: { product: [], floor: [] }, refresh: { product: [], floor: [] }, login: { product: [], floor: [] } };
+  const sides = () => Object.fromEntries(servers.map(([name]) => [name, []]));
+  const results = { me: sides(), refresh: sides(), login: sides() };
   for (let i = 0; i < rounds; i++) {
     for (const [name, , port] of servers) {
       if (!ONLY || ONLY === 'me') results.me[name].push(await measureMe(port, bearer));
@@ -52,10 +56,11 @@ async function main() {
   await Promise.all(servers.map(([, server]) => server.stop()));
   await lib.dropDatabase('bench_probe');
   const sum = (xs) => xs.reduce((a, b) => a + b, 0);
-  for (const [scenario, { product, floor }] of Object.entries(results)) {
-    if (!product.length) continue;
-    const ratio = floor.length ? ` ratio ${(sum(product) / sum(floor)).toFixed(2)}` : '';
-    console.log(`${scenario} req/s: product ${product.join(' / ')}${floor.length ? `, floor ${floor.join(' / ')}` : ''}${ratio}`);
+  for (const [scenario, { floor, ...builds }] of Object.entries(results)) {
+    if (!floor.length) continue;
+    for (const [name, values] of Object.entries(builds)) {
+      console.log(`${scenario} req/s: ${name} ${values.join(' / ')}, floor ${floor.join(' / ')} ratio ${(sum(values) / sum(floor)).toFixed(2)}`);
+    }
   }
 }
 

@@ -80,7 +80,11 @@ describe('early rejections reach real clients', () => {
   it.each(CASES)("Chromium's fetch gets the $name answer", async ({ status, contentType, body, headers }) => {
     const page = await browser.newPage();
     try {
-      await page.goto(`${api.baseUrl}/health/live`); // same origin: no CORS in the way
+      // A blank page on the API's origin (served by Playwright, not the API): no CORS in the
+      // way, and none of the API's CSP, which lets a JSON answer opened as a page fetch nothing.
+      const blank = `${api.baseUrl}/__blank`;
+      await page.route(blank, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+      await page.goto(blank);
       const outcomes = await page.evaluate(
         async ({ tries, contentType, body, headers }) => {
           const seen: string[] = [];

@@ -43,8 +43,8 @@ export class TokenBlacklistService {
   }
 
   /**
-   * Blacklists revoked tokens and marks their sessions ended. One command per key (auto-
-   * pipelined into one round trip per node): a pipeline or MULTI across keys breaks on a cluster.
+   * Blacklists revoked tokens and marks their sessions ended. One command per key, all issued
+   * together (one round trip per node): a pipeline or MULTI across keys breaks on a cluster.
    */
   async addRevoked(
     tokens: { hash: Buffer; sessionId: string; userId: string; expiresAt: Date }[],
