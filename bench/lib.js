@@ -37,6 +37,8 @@ function appEnv(databaseUrl, port, extra = {}) {
     JWT_ACCESS_SECRET: 'bench-access-secret-0123456789-abcdefgh',
     REFRESH_TOKEN_SECRET: 'bench-refresh-secret-0123456789-abcdefgh',
     REFRESH_TOKEN_CLEANUP_CRON: '0 3 1 1 *',
+    // As in production, where the OpenAPI docs are off unless DOCS_ENABLED says otherwise.
+    DOCS_ENABLED: 'false',
     COOKIE_SECURE: 'false',
     // Every scenario logs in and registers from 127.0.0.1 under one Redis prefix; the limits
     // would turn later scenarios into 429s (the throttle has its own tests).
