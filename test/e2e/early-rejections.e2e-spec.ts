@@ -105,4 +105,15 @@ describe('early rejections reach real clients', () => {
       await page.close();
     }
   });
+
+  it("keeps a JSON answer opened as a page from running or fetching anything (CSP default-src 'none')", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${api.baseUrl}/health/live`);
+      const outcome = await page.evaluate(() => fetch('/health/live').then((r) => String(r.status), (err) => String(err)));
+      expect(outcome).toBe('TypeError: Failed to fetch');
+    } finally {
+      await page.close();
+    }
+  });
 });
