@@ -5,7 +5,7 @@ import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerResponseHeaders } from './common/http-headers';
-import { RequestInputPipe } from './common/storable-text.pipe';
+import { RequestInputPipe } from './common/request-input.pipe';
 import { appConfig, AppConfig } from './config/app.config';
 import { DOCS_PATH, serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 
 /**
  * Text Postgres cannot store as sent: NUL (a `text` value refuses 0x00), and UTF-16 halves
@@ -34,21 +34,4 @@ export function firstUnstorable(value: unknown, path: string, depth = 0): string
     if (found !== null) return found;
   }
   return null;
-}
-
-/**
- * The one global pipe: storable text first, then class-validator. Values of custom parameter
- * decorators (`@CurrentUser()`, `@Client()`) are made by the server, not sent by the client,
- * and pass untouched, as each of the two pipes alone would let them; one pipe instead of two
- * saves Nest an awaited step per parameter on every request.
- */
-export class RequestInputPipe implements PipeTransform {
-  private readonly storableText = new StorableTextPipe();
-
-  constructor(private readonly validation: ValidationPipe) {}
-
-  transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'custom') return value;
-    return this.validation.transform(this.storableText.transform(value, metadata), metadata);
-  }
 }
