@@ -94,24 +94,77 @@ const routes = {
   'GET /health': async () => [200, { status: 'ok' }],
 };
 
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', async () => {
-    let status;
-    let payload;
-    try {
-      const route = routes[`${req.method} ${req.url}`];
-      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
-      [status, payload] = route ? await route(req, body) : [404, { message: 'not found' }];
-    } catch (err) {
-      [status, payload] = [500, { message: err.message }];
+/**
+ * The floor on Node's `http` (default); FLOOR_HTTP=fastify: the same handlers as bare Fastify
+ * routes (what Fastify alone costs); FLOOR_HTTP=nest: behind a Nest controller (what Nest adds).
+ */
+function createServer() {
+  if (env.FLOOR_HTTP === 'fastify') {
+    const app = require('fastify')({ logger: false });
+    for (const [key, route] of Object.entries(routes)) {
+      const [method, url] = key.split(' ');
+      app.route({ method, url, handler: async (req, reply) => {
+        const [status, payload] = await route(req.raw, req.body);
+        return reply.code(status).header('cache-control', 'no-store').send(payload);
+      } });
     }
-    const text = JSON.stringify(payload);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-    res.end(text);
+    return { listen: (port, host) => app.listen({ port, host }), close: (cb) => app.close().then(cb) };
+  }
+  if (env.FLOOR_HTTP === 'nest') return nestServer();
+  return http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      let status;
+      let payload;
+      try {
+        const route = routes[`${req.method} ${req.url}`];
+        const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+        [status, payload] = route ? await route(req, body) : [404, { message: 'not found' }];
+      } catch (err) {
+        [status, payload] = [500, { message: err.message }];
+      }
+      const text = JSON.stringify(payload);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+    });
   });
-});
+}
+/** The same handlers behind one Nest controller on the Fastify adapter, no guard, pipe or filter: what Nest's router adds. */
+function nestServer() {
+  require('reflect-metadata');
+  const { Controller, Get, Post, Req, Res, Module } = require('@nestjs/common');
+  const { NestFactory } = require('@nestjs/core');
+  const { FastifyAdapter } = require('@nestjs/platform-fastify');
+  class FloorController {}
+  const proto = FloorController.prototype;
+  for (const [key, route] of Object.entries(routes)) {
+    const [method, url] = key.split(' ');
+    const name = `${method}${url}`;
+    proto[name] = async function (req, res) {
+      const [status, payload] = await route(req.raw, req.body);
+      res.status(status).header('cache-control', 'no-store');
+      return payload;
+    };
+    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+    Req()(proto, name, 0);
+    Res({ passthrough: true })(proto, name, 1);
+    (method === 'GET' ? Get : Post)(url)(proto, name, descriptor);
+  }
+  Controller()(FloorController);
+  class FloorModule {}
+  Module({ controllers: [FloorController] })(FloorModule);
+  let app;
+  return {
+    listen: async (port, host) => {
+      app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false });
+      await app.listen(port, host);
+    },
+    close: (cb) => app.close().then(cb),
+  };
+}
+
+const server = createServer();
 
 argon2.hash('dummy password for timing parity', { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }).then((h) => {
   dummyHash = h;

@@ -7,6 +7,8 @@
 //   node bench/probe.js 1 --prof DIR              V8 CPU profiles in DIR/product and DIR/floor
 //   PROBE_BEFORE=/other/checkout/dist/main.js node bench/probe.js 4
 //                                                 also another build ("before"), interleaved too
+//   PROBE_FASTIFY=1 node bench/probe.js 4         also the floor's handlers as bare Fastify routes
+//   PROBE_NEST=1 node bench/probe.js 4            also the floor's handlers behind a bare Nest controller
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
@@ -41,6 +43,8 @@ async function main() {
     ['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs: nodeArgs('product') }), 3901],
     ['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0, nodeArgs: nodeArgs('floor') }), 3902],
   ];
+  if (process.env.PROBE_FASTIFY) servers.push(['floor on Fastify', await lib.startFloor({ databaseUrl: url, port: 3904, cpus: 0, env: { FLOOR_HTTP: 'fastify' }, nodeArgs: nodeArgs('floor-fastify') }), 3904]);
+  if (process.env.PROBE_NEST) servers.push(['floor in Nest', await lib.startFloor({ databaseUrl: url, port: 3905, cpus: 0, env: { FLOOR_HTTP: 'nest' }, nodeArgs: nodeArgs('floor-nest') }), 3905]);
   if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, script: process.env.PROBE_BEFORE }), 3903]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };

@@ -24,6 +24,13 @@ const PASSPORT_PORT = 3916;
 const SOAK_PRODUCT_PORT = 3917;
 const SOAK_FLOOR_PORT = 3918;
 const PEERS = { 'NestJS + passport-jwt': PASSPORT_PORT };
+// Rungs between floor and product: the floor's own handlers as bare Fastify routes, and behind
+// one Nest controller (no guard, pipe or filter). They split the gap into what Fastify, Nest's
+// router and the product's own pipeline each cost.
+const FASTIFY_FLOOR_PORT = 3919;
+const NEST_FLOOR_PORT = 3920;
+const RUNGS = { 'floor on Fastify': FASTIFY_FLOOR_PORT, 'floor in Nest': NEST_FLOOR_PORT };
+const BESIDE = { ...RUNGS, ...PEERS };
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
@@ -91,12 +98,12 @@ async function seedRows(url, rows) {
 async function refreshScenario(chains) {
   const out = {};
   for (const c of CONNECTIONS) {
-    progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs peers`, 6 + 6 * SECONDS);
+    progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs rungs and peers`, 10 + 10 * SECONDS);
     const group = chains.slice(0, c);
     await refreshLoad(API_PORT, group, deadlineIn(2));
     await refreshLoad(FLOOR_PORT, group, deadlineIn(2));
-    await refreshLoad(PASSPORT_PORT, group, deadlineIn(2));
-    out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)), undefined, PEERS);
+    for (const port of Object.values(BESIDE)) await refreshLoad(port, group, deadlineIn(2));
+    out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)), undefined, BESIDE);
   }
   return out;
 }
@@ -226,6 +233,10 @@ async function main() {
   const floor = await startFloor({ databaseUrl: url, port: FLOOR_PORT, cpus: 0, env: ENV });
   const unnamed = await startApi({ databaseUrl: url, port: UNNAMED_PORT, cpus: 0, env: { ...ENV, DATABASE_PREPARED_STATEMENTS: 'false' } });
   const passport = await startApi({ databaseUrl: url, port: PASSPORT_PORT, cpus: 0, env: ENV, script: buildPeer('nest-passport') });
+  const rungs = [
+    await startFloor({ databaseUrl: url, port: FASTIFY_FLOOR_PORT, cpus: 0, env: { ...ENV, FLOOR_HTTP: 'fastify' } }),
+    await startFloor({ databaseUrl: url, port: NEST_FLOOR_PORT, cpus: 0, env: { ...ENV, FLOOR_HTTP: 'nest' } }),
+  ];
   const results = {};
   try {
     progress.phase('core: seeding users and chains', 25);
@@ -241,12 +252,12 @@ async function main() {
     await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(2));
     results.unnamedStatements = await sideBySide((port) => refreshLoad(port, sixteen, deadlineIn(SECONDS)), { product: UNNAMED_PORT, floor: API_PORT });
 
-    progress.phase('core: guarded GET /auth/me, product vs floor vs peers', 6 * SECONDS);
+    progress.phase('core: guarded GET /auth/me, product vs floor vs rungs and peers', 10 * SECONDS);
     const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
     const fresh = await request(API_PORT, 'POST', '/auth/refresh', { refreshToken: chains[0].refreshToken }, { 'x-token-transport': 'body' });
     chains[0].refreshToken = fresh.body.refreshToken;
     bearer.authorization = `Bearer ${fresh.body.accessToken}`;
-    results.guarded = await sideBySide((port) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }), undefined, PEERS);
+    results.guarded = await sideBySide((port) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }), undefined, BESIDE);
 
     progress.phase('core: login and its timing parity', 6 * SECONDS);
     const loginBody = (password, email = chains[1].email) => JSON.stringify({ email, password });
@@ -278,6 +289,7 @@ async function main() {
     await floor.stop();
     await unnamed.stop();
     await passport.stop();
+    for (const rung of rungs) await rung.stop();
     await dropDatabase(dbName);
   }
   return results;
@@ -285,7 +297,7 @@ async function main() {
 
 /** What a run of this scenario takes, roughly (for the progress line). */
 const plannedSeconds = () =>
-  25 + CONNECTIONS.length * (6 + 6 * SECONDS) + (2 + 4 * SECONDS) + 6 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 2 * (SOAK_SECONDS + 6);
+  25 + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 2 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

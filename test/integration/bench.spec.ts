@@ -47,6 +47,13 @@ describe('bench scripts', () => {
     expect(r.refresh['4'].peers[peer].requests).toBeGreaterThan(0);
     expect(r.refresh['4'].peers[peer].errors).toBe(0);
     expect(r.guarded.peers[peer].non2xx).toBe(0);
+    // The floor's handlers on bare Fastify and behind a bare Nest controller answer like the floor.
+    for (const rung of ['floor on Fastify', 'floor in Nest']) {
+      expect(r.refresh['4'].peers[rung].requests).toBeGreaterThan(0);
+      expect(r.refresh['4'].peers[rung].errors).toBe(0);
+      expect(r.guarded.peers[rung].requests).toBeGreaterThan(0);
+      expect(r.guarded.peers[rung].non2xx).toBe(0);
+    }
     expect(r.guarded.product.non2xx).toBe(0);
     expect(r.guarded.floor.non2xx).toBe(0);
     expect(r.login.product.rps).toBeGreaterThan(0);
