@@ -9,28 +9,35 @@
 //                                                 also another build ("before"), interleaved too
 //   PROBE_FASTIFY=1 node bench/probe.js 4         also the floor's handlers as bare Fastify routes
 //   PROBE_NEST=1 node bench/probe.js 4            also the floor's handlers behind a bare Nest controller
+//   PROBE_BARE=1 node bench/probe.js 4            also the floor without the product's response headers
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
+const fs = require('node:fs');
+
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 5);
+// A server's CPU time (user + system, clock ticks of 10 ms) from /proc: CPU per request is
+// steadier than throughput when a neighbour slows the whole machine down.
+const cpuMs = (pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t) * 10, 0);
 const ONLY = process.env.PROBE_ONLY;
 const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
 
 async function measureMe(port, bearer) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/me`, connections: CONNECTIONS, duration: SECONDS, headers: bearer });
-  return Math.round(r.requests.average);
+  return { rps: Math.round(r.requests.average), requests: r.requests.total };
 }
 
 async function measureLogin(port, chain) {
   const body = JSON.stringify({ email: chain.email, password: 'bench password 0123' });
   const headers = { 'content-type': 'application/json', 'x-token-transport': 'body' };
   const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/login`, method: 'POST', connections: 4, duration: SECONDS, headers, body });
-  return Math.round(r.requests.average * 10) / 10;
+  return { rps: Math.round(r.requests.average * 10) / 10, requests: r.requests.total };
 }
 
 async function measureRefresh(port, chains) {
   const stopAt = Date.now() + SECONDS * 1000;
-  return (await lib.refreshLoad(port, chains, () => Date.now() >= stopAt)).rps;
+  const r = await lib.refreshLoad(port, chains, () => Date.now() >= stopAt);
+  return { rps: r.rps, requests: r.requests };
 }
 
 async function main() {
@@ -45,25 +52,38 @@ async function main() {
   ];
   if (process.env.PROBE_FASTIFY) servers.push(['floor on Fastify', await lib.startFloor({ databaseUrl: url, port: 3904, cpus: 0, env: { FLOOR_HTTP: 'fastify' }, nodeArgs: nodeArgs('floor-fastify') }), 3904]);
   if (process.env.PROBE_NEST) servers.push(['floor in Nest', await lib.startFloor({ databaseUrl: url, port: 3905, cpus: 0, env: { FLOOR_HTTP: 'nest' }, nodeArgs: nodeArgs('floor-nest') }), 3905]);
+  if (process.env.PROBE_BARE) servers.push(['floor, bare headers', await lib.startFloor({ databaseUrl: url, port: 3906, cpus: 0, env: { FLOOR_HEADERS: 'bare' } }), 3906]);
   if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, script: process.env.PROBE_BEFORE }), 3903]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
   const sides = () => Object.fromEntries(servers.map(([name]) => [name, []]));
   const results = { me: sides(), refresh: sides(), login: sides() };
+  const withCpu = async (server, measure) => {
+    const before = cpuMs(server.child.pid);
+    const r = await measure();
+    return { ...r, cpuUs: ((cpuMs(server.child.pid) - before) * 1000) / Math.max(1, r.requests) };
+  };
   for (let i = 0; i < rounds; i++) {
-    for (const [name, , port] of servers) {
-      if (!ONLY || ONLY === 'me') results.me[name].push(await measureMe(port, bearer));
-      if (!ONLY || ONLY === 'refresh') results.refresh[name].push(await measureRefresh(port, chains));
-      if (ONLY === 'login') results.login[name].push(await measureLogin(port, chains[1]));
+    for (const [name, server, port] of servers) {
+      if (!ONLY || ONLY === 'me') results.me[name].push(await withCpu(server, () => measureMe(port, bearer)));
+      if (!ONLY || ONLY === 'refresh') results.refresh[name].push(await withCpu(server, () => measureRefresh(port, chains)));
+      if (ONLY === 'login') results.login[name].push(await withCpu(server, () => measureLogin(port, chains[1])));
     }
   }
   await Promise.all(servers.map(([, server]) => server.stop()));
   await lib.dropDatabase('bench_probe');
-  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const sum = (xs, key) => xs.reduce((a, b) => a + b[key], 0);
+  const list = (xs) => xs.map((x) => x.rps).join(' / ');
+  // CPU per request over all rounds: total CPU time / total requests.
+  const cpuPerRequest = (xs) => xs.reduce((a, x) => a + x.cpuUs * x.requests, 0) / sum(xs, 'requests');
   for (const [scenario, { floor, ...builds }] of Object.entries(results)) {
     if (!floor.length) continue;
     for (const [name, values] of Object.entries(builds)) {
-      console.log(`${scenario} req/s: ${name} ${values.join(' / ')}, floor ${floor.join(' / ')} ratio ${(sum(values) / sum(floor)).toFixed(2)}`);
+      const [cpu, floorCpu] = [cpuPerRequest(values), cpuPerRequest(floor)];
+      console.log(
+        `${scenario} req/s: ${name} ${list(values)}, floor ${list(floor)} ratio ${(sum(values, 'rps') / sum(floor, 'rps')).toFixed(2)}; ` +
+          `server CPU µs/request ${cpu.toFixed(0)} vs ${floorCpu.toFixed(0)} (floor/${name} ${(floorCpu / cpu).toFixed(2)})`,
+      );
     }
   }
 }

@@ -74,6 +74,6 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
       }),
     ),
   );
-  if (config.docsEnabled) serveOpenApi(app);
+  if (config.docsEnabled) await serveOpenApi(app);
   return fastifyApp;
 }

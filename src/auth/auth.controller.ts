@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiResponse, ApiTags } from '../docs/openapi-decorators';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../common/api-errors';
 import { UserDto } from '../users/dto/user.dto';

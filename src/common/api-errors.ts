@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiResponse } from '../docs/openapi-decorators';
 
 /** The one error shape of the API (HttpExceptionFilter). */
 export class ErrorResponseDto {

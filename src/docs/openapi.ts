@@ -1,11 +1,16 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { REFRESH_COOKIE } from '../auth/refresh-token.transport';
+import { loadOpenApiDecorators } from './openapi-decorators';
 
 export const DOCS_PATH = 'docs';
 
-/** The OpenAPI document, built from the controllers' and DTOs' decorators. */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The OpenAPI document, built from the controllers' and DTOs' decorators. @nestjs/swagger loads
+ * here, only when docs are served (openapi-decorators.ts says why).
+ */
+export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
+  const { DocumentBuilder, SwaggerModule } = await loadOpenApiDecorators();
   const config = new DocumentBuilder()
     .setTitle('Refresh-token auth API')
     .setDescription(
@@ -22,6 +27,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /** Swagger UI at /docs and the JSON at /docs-json. */
-export function serveOpenApi(app: INestApplication): void {
-  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), { jsonDocumentUrl: `${DOCS_PATH}-json` });
+export async function serveOpenApi(app: INestApplication): Promise<void> {
+  const document = await buildOpenApiDocument(app);
+  const { SwaggerModule } = await loadOpenApiDecorators();
+  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '../docs/openapi-decorators';
 import { ApiErrors } from '../common/api-errors';
 import { HealthService } from './health.service';
 

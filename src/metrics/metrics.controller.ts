@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Headers, Inject, NotFoundException, Res, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../docs/openapi-decorators';
 import { timingSafeEqual } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { appConfig, AppConfig } from '../config/app.config';

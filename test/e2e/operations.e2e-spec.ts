@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   createTestApp,
   expectErrorShape,
@@ -63,6 +65,24 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
         expect.objectContaining({ in: 'header', name: 'X-Token-Transport' }),
       );
       expect(doc.paths['/auth/login'].post.requestBody.content['application/json'].schema.$ref).toMatch(/LoginDto$/);
+    });
+
+    it('does not load @nestjs/swagger at all when DOCS_ENABLED=false (the production build, a fresh process)', async () => {
+      // What the app module and setup load, without starting anything: the DTOs' doc decorators
+      // are recorded (src/docs/openapi-decorators.ts), not applied.
+      const script = `require('reflect-metadata'); require('./dist/app.module'); require('./dist/app.setup');
+        const loaded = (name) => Object.keys(require.cache).some((f) => f.includes('/node_modules/' + name + '/'));
+        console.log(JSON.stringify({ swagger: loaded('@nestjs/swagger'), common: loaded('@nestjs/common') }));`;
+      const env = {
+        PATH: process.env.PATH,
+        DATABASE_URL: 'postgresql://unused@127.0.0.1:1/unused',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        JWT_ACCESS_SECRET: 'a'.repeat(40),
+        REFRESH_TOKEN_SECRET: 'b'.repeat(40),
+        DOCS_ENABLED: 'false',
+      };
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..'), env });
+      expect(JSON.parse(stdout)).toEqual({ swagger: false, common: true });
     });
 
     it('serves the UI at /docs, and nothing when DOCS_ENABLED=false', async () => {

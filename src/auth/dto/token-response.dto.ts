@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../docs/openapi-decorators';
 
 export class TokenResponseDto {
   @ApiProperty({ description: 'JWT (HS256) with sub, sid, jti, iat, exp; and cnf.jkt when the session is DPoP-bound' })

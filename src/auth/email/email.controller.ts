@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '../../docs/openapi-decorators';
 import { ApiErrors } from '../../common/api-errors';
 import { Client, ClientContext } from '../client-context.decorator';
 import { AcceptedDto } from '../passwords/dto/passwords.dto';

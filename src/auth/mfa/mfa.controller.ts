@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '../../docs/openapi-decorators';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../../common/api-errors';
 import { Client, ClientContext } from '../client-context.decorator';

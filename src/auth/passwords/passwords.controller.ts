@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '../../docs/openapi-decorators';
 import { ApiErrors } from '../../common/api-errors';
 import { Client, ClientContext } from '../client-context.decorator';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, ApiTags } from '../../docs/openapi-decorators';
 import { ApiErrors } from '../../common/api-errors';
 import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guard';
 import { CurrentUser } from '../tokens/current-user.decorator';

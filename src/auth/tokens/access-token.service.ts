@@ -58,7 +58,8 @@ export class AccessTokenService {
   /** Returns the claims, or null for any token that is not ours, not HS256, expired or incomplete. */
   verify(token: string): AccessTokenClaims | null {
     try {
-      const claims = this.jwt.verify<AccessTokenClaims>(token, { algorithms: ['HS256'] });
+      // HS256 only: the module's verifyOptions (auth.module.ts).
+      const claims = this.jwt.verify<AccessTokenClaims>(token);
       const valid =
         typeof claims.sub === 'string' && UUID.test(claims.sub) &&
         typeof claims.sid === 'string' && UUID.test(claims.sid) &&

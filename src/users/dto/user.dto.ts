@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../docs/openapi-decorators';
 
 /** What anyone may see of an account: never its password hash. */
 export class UserDto {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../../../docs/openapi-decorators';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 /** A second factor: a current TOTP code, or one of the recovery codes. */

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../../docs/openapi-decorators';
 import { IsString, MaxLength } from 'class-validator';
 import { AccountEmail } from '../../dto/credentials.dto';
 

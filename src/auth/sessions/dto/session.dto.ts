@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty } from '../../../docs/openapi-decorators';
 import type { LiveSession } from '../session.repository';
 
 /** A live session (device) as its owner sees it. */
