@@ -1,7 +1,9 @@
 // Preloaded (`node --require`) into the servers of the memory soak, product and floor alike, so
 // both report the same way: on SIGUSR2 it writes RSS, V8 heap in use and the bytes allocated
 // since start to MEMORY_PROBE_FILE. Allocation is counted from V8's GC statistics: what the heap
-// grew by between collections, plus what it holds now beyond the last one.
+// grew by between collections, plus what it holds now beyond the last one. When
+// MEMORY_PROBE_FILE.gc exists (and node runs with --expose-gc) it first collects all garbage:
+// what is left is the live heap.
 const fs = require('node:fs');
 const v8 = require('node:v8');
 
@@ -24,6 +26,13 @@ function collect() {
 
 process.on('SIGUSR2', () => {
   collect();
+  if (fs.existsSync(`${process.env.MEMORY_PROBE_FILE}.gc`)) {
+    global.gc();
+    global.gc();
+  }
   const { rss, heapUsed } = process.memoryUsage();
-  fs.writeFileSync(process.env.MEMORY_PROBE_FILE, JSON.stringify({ rss, heapUsed, allocatedBytes }));
+  // Written whole, then renamed: the bench polls for the file and must never read half of it.
+  const file = process.env.MEMORY_PROBE_FILE;
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ rss, heapUsed, allocatedBytes }));
+  fs.renameSync(`${file}.tmp`, file);
 });

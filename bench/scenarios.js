@@ -23,6 +23,7 @@ const UNNAMED_PORT = 3913;
 const PASSPORT_PORT = 3916;
 const SOAK_PRODUCT_PORT = 3917;
 const SOAK_FLOOR_PORT = 3918;
+const SOAK_NEST_FLOOR_PORT = 3924;
 const PEERS = { 'NestJS + passport-jwt': PASSPORT_PORT };
 // Rungs between floor and product: the floor's own handlers as bare Fastify routes, and behind
 // one Nest controller (no guard, pipe or filter). They split the gap into what Fastify, Nest's
@@ -153,23 +154,37 @@ async function naiveScenario(url, count) {
 async function memorySoak(url, group) {
   const product = await soakOne(url, group, path.join(ROOT, 'dist', 'main.js'), SOAK_PRODUCT_PORT);
   const floor = await soakOne(url, group, path.join(__dirname, 'floor-server.js'), SOAK_FLOOR_PORT);
-  const ratioOf = (key) => round(product[key].late.meanKb / floor[key].late.meanKb);
+  // The floor's handlers behind a bare Nest controller: what Nest alone holds.
+  const nestFloor = await soakOne(url, group, path.join(__dirname, 'floor-server.js'), SOAK_NEST_FLOOR_PORT, { FLOOR_HTTP: 'nest' });
+  const ratioOf = (side, key) => round(side[key].late.meanKb / floor[key].late.meanKb);
   return {
     seconds: SOAK_SECONDS,
     product,
     floor,
-    rssRatio: ratioOf('rss'),
-    heapRatio: ratioOf('heap'),
+    nestFloor,
+    rssRatio: ratioOf(product, 'rss'),
+    heapRatio: ratioOf(product, 'heap'),
     bytesPerRequestRatio: round(product.bytesPerRequest / floor.bytesPerRequest),
+    liveHeapRatio: round(product.liveHeapKb / floor.liveHeapKb),
+    nestFloorRatios: {
+      rss: ratioOf(nestFloor, 'rss'),
+      heap: ratioOf(nestFloor, 'heap'),
+      liveHeap: round(nestFloor.liveHeapKb / floor.liveHeapKb),
+      bytesPerRequest: round(nestFloor.bytesPerRequest / floor.bytesPerRequest),
+    },
   };
 }
 
-async function soakOne(url, group, script, port) {
+async function soakOne(url, group, script, port, env = {}) {
   const file = path.join(os.tmpdir(), `memory-probe-${process.pid}-${port}.json`);
-  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, MEMORY_PROBE_FILE: file }, nodeArgs: ['--require', path.join(__dirname, 'memory-probe.js')], script });
+  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: ['--expose-gc', '--require', path.join(__dirname, 'memory-probe.js')], script });
   const probe = async () => {
+    fs.rmSync(file, { force: true });
     server.child.kill('SIGUSR2');
-    await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; !fs.existsSync(file); waited += 10) {
+      if (waited > 5000) throw new Error('memory probe did not answer');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   };
   try {
@@ -184,6 +199,9 @@ async function soakOne(url, group, script, port) {
     const soak = await refreshLoad(port, group, deadlineIn(SOAK_SECONDS));
     clearInterval(sampler);
     const last = await probe();
+    // After the load, all garbage collected: the live heap, the steady figure.
+    fs.writeFileSync(`${file}.gc`, '');
+    const afterGc = await probe();
     const windowOf = (from, to, key) => {
       const values = samples.filter((s) => s.t >= from && s.t < to).map((s) => s[key]);
       return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
@@ -202,11 +220,14 @@ async function soakOne(url, group, script, port) {
       rss: growthOf('rssKb'),
       heap: growthOf('heapKb'),
       bytesPerRequest: Math.round((last.allocatedBytes - first.allocatedBytes) / Math.max(1, soak.requests)),
+      liveHeapKb: Math.round(afterGc.heapUsed / 1024),
+      rssAfterGcKb: Math.round(afterGc.rss / 1024),
       samples,
     };
   } finally {
     await server.stop();
     fs.rmSync(file, { force: true });
+    fs.rmSync(`${file}.gc`, { force: true });
   }
 }
 
@@ -281,7 +302,7 @@ async function main() {
     results.naive = { keyedFloor: keyed, naiveFloor: naive, throughputRatio: ratio(keyed.rps, naive.rps) };
 
     if (SOAK_SECONDS > 0) {
-      progress.phase(`core: memory over a ${SOAK_SECONDS} s refresh soak, product then floor`, 2 * (SOAK_SECONDS + 6));
+      progress.phase(`core: memory over a ${SOAK_SECONDS} s refresh soak, product, floor, floor in Nest`, 3 * (SOAK_SECONDS + 6));
       results.memory = await memorySoak(url, group);
     }
   } finally {
@@ -297,7 +318,7 @@ async function main() {
 
 /** What a run of this scenario takes, roughly (for the progress line). */
 const plannedSeconds = () =>
-  25 + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 2 * (SOAK_SECONDS + 6);
+  25 + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds, memorySoak };
 if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });

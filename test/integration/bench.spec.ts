@@ -60,12 +60,15 @@ describe('bench scripts', () => {
     expect(r.loginParity.unknownEmail.rps).toBeGreaterThan(0);
     expect(r.rowsAtScale).toBeGreaterThanOrEqual(12000);
     expect(r.naive.naiveFloor.requests).toBeGreaterThan(0);
-    for (const side of ['product', 'floor']) {
+    for (const side of ['product', 'floor', 'nestFloor']) {
       for (const key of ['rss', 'heap']) {
         expect(r.memory[side][key].early.meanKb).toBeGreaterThan(0);
         expect(r.memory[side][key].late.meanKb).toBeGreaterThan(0);
       }
       expect(r.memory[side].bytesPerRequest).toBeGreaterThan(0);
+      // After a full collection the live heap is below what the process held under load.
+      expect(r.memory[side].liveHeapKb).toBeGreaterThan(0);
+      expect(r.memory[side].liveHeapKb).toBeLessThan(r.memory[side].heap.late.peakKb);
     }
-  }, 180000);
+  }, 240000);
 });
