@@ -1,7 +1,12 @@
 // Progress of a bench run on stderr: the phase that runs, the time elapsed and an estimate of
 // the time left (from each phase's planned duration), every phase change and every 30 s, so a
 // ten-minute run is never silent.
-const fmt = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`;
+
+/** m:ss, rounded to whole seconds first (899.6 s reads 15:00, not 14:60). */
+function fmt(seconds) {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
 
 let started = Date.now();
 let planned = 0; // seconds planned for the whole run
@@ -17,6 +22,7 @@ function line() {
 }
 
 module.exports = {
+  fmt,
   /** A run begins; `plannedSeconds` estimates all of it. */
   begin(plannedSeconds) {
     started = Date.now();

@@ -20,6 +20,21 @@ const SCENARIOS = {
 const mib = (kb) => Math.round(kb / 1024);
 const pct = (x) => `${x >= 0 ? '+' : ''}${Math.round(x * 100)} %`;
 
+/** The memory table's rows: product, floor and the Nest rung, and the two ratios. */
+function memoryRows(memory) {
+  const sides = [memory.product, memory.floor, memory.nestFloor];
+  const windowOf = (key) => (m) => `${mib(m[key].late.meanKb)} (${mib(m[key].late.peakKb)}) MiB`;
+  const row = (label, cell, productRatio, nestRatio) => `| ${label} | ${sides.map(cell).join(' | ')} | **${productRatio}×** | ${nestRatio}× |`;
+  return [
+    row('RSS', windowOf('rss'), memory.rssRatio, memory.nestFloorRatios.rss),
+    row('V8 heap in use', windowOf('heap'), memory.heapRatio, memory.nestFloorRatios.heap),
+    row('V8 live heap (after a full GC)', (m) => `${mib(m.liveHeapKb)} MiB`, memory.liveHeapRatio, memory.nestFloorRatios.liveHeap),
+    row('allocated per refresh', (m) => `${m.bytesPerRequest.toLocaleString('en')} B`, memory.bytesPerRequestRatio, memory.nestFloorRatios.bytesPerRequest),
+    `| growth first → last window (RSS / heap) | ${sides.map((m) => `${pct(m.rss.meanGrowth)} / ${pct(m.heap.meanGrowth)}`).join(' | ')} | | |`,
+    `| refreshes in the soak | ${sides.map((m) => m.refresh.requests).join(' | ')} | | |`,
+  ];
+}
+
 async function main() {
   const only = process.argv.slice(2);
   const results = { date: new Date().toISOString(), machine: machine(), scenarios: {} };
@@ -79,15 +94,11 @@ function table(results) {
       `Naive design (argon2-hashed tokens, user's rows verified one by one), floor style, 4 clients: ${core.naive.naiveFloor.rps} req/s vs keyed-hash floor ${core.naive.keyedFloor.rps} req/s: **${core.naive.throughputRatio}×**.`,
       core.memory
         ? [
-            `Memory over a ${core.memory.seconds} s refresh soak each (fresh processes, bench/memory-probe.js preloaded), the last ${core.memory.product.windowSeconds} s, mean (peak):`,
+            `Memory over a ${core.memory.seconds} s refresh soak each (fresh processes, bench/memory-probe.js preloaded), the last ${core.memory.product.windowSeconds} s, mean (peak); live heap after a full collection at the end:`,
             '',
-            '| | product | floor | product / floor |',
-            '|---|---|---|---|',
-            `| RSS | ${mib(core.memory.product.rss.late.meanKb)} (${mib(core.memory.product.rss.late.peakKb)}) MiB | ${mib(core.memory.floor.rss.late.meanKb)} (${mib(core.memory.floor.rss.late.peakKb)}) MiB | **${core.memory.rssRatio}×** |`,
-            `| V8 heap in use | ${mib(core.memory.product.heap.late.meanKb)} (${mib(core.memory.product.heap.late.peakKb)}) MiB | ${mib(core.memory.floor.heap.late.meanKb)} (${mib(core.memory.floor.heap.late.peakKb)}) MiB | **${core.memory.heapRatio}×** |`,
-            `| allocated per refresh | ${core.memory.product.bytesPerRequest.toLocaleString('en')} B | ${core.memory.floor.bytesPerRequest.toLocaleString('en')} B | **${core.memory.bytesPerRequestRatio}×** |`,
-            `| growth first → last window (RSS / heap) | ${pct(core.memory.product.rss.meanGrowth)} / ${pct(core.memory.product.heap.meanGrowth)} | ${pct(core.memory.floor.rss.meanGrowth)} / ${pct(core.memory.floor.heap.meanGrowth)} | |`,
-            `| refreshes in the soak | ${core.memory.product.refresh.requests} | ${core.memory.floor.refresh.requests} | |`,
+            '| | product | floor | floor in Nest | product / floor | floor in Nest / floor |',
+            '|---|---|---|---|---|---|',
+            ...memoryRows(core.memory),
           ].join('\n')
         : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
       '',

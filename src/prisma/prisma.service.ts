@@ -52,11 +52,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   }
 
   /**
-   * One bounded DELETE, for the cleanup job's purges. `FOR UPDATE SKIP LOCKED` never waits for a
-   * row a live request holds (a rotation in flight), and each statement commits on its own, so
-   * no lock outlives a batch. `table` is a repository's constant, never input.
-   */
-  /**
    * Stores a new single-use mailed token of a user (reset link, verification link); the user's
    * earlier unused ones of that table stop working (superseded), in one transaction.
    */
@@ -70,6 +65,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     ]);
   }
 
+  /**
+   * One bounded DELETE, for the cleanup job's purges. `FOR UPDATE SKIP LOCKED` never waits for a
+   * row a live request holds (a rotation in flight), and each statement commits on its own, so
+   * no lock outlives a batch. `table` is a repository's constant, never input.
+   */
   deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions' | 'email_verifications', where: Prisma.Sql, limit: number): Promise<number> {
     const t = Prisma.raw(table);
     return this.$executeRaw`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE ${where} LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
