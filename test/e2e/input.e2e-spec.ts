@@ -3,9 +3,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createTestApp, expectErrorShape, PASSWORD, register, registerAndLogin, TestApp, uniqueEmail } from '../support/test-app';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-function jwt(header: object, claims: object, secret = process.env.JWT_ACCESS_SECRET!): string {
+/** A JWT signed for real with the header's HMAC algorithm (HS256/HS384/HS512). */
+function jwt(header: { alg: string; typ: string }, claims: object, secret = process.env.JWT_ACCESS_SECRET!): string {
   const body = `${b64(header)}.${b64(claims)}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+  return `${body}.${createHmac(`sha${header.alg.slice(2)}`, secret).update(body).digest('base64url')}`;
 }
 
 describe('bad input', () => {
@@ -85,7 +86,7 @@ describe('bad input', () => {
       jwt({ alg: 'HS256', typ: 'JWT' }, claims, 'a-different-secret-0123456789'),
       jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now - 1000, exp: now - 10 }),
       `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
-      jwt({ alg: 'HS512', typ: 'JWT' }, claims),
+      jwt({ alg: 'HS512', typ: 'JWT' }, claims), // a valid HS512 signature with our key: only HS256 is allowed
       jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: undefined }),
       jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sub: 'not-a-uuid' }),
       jwt({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: randomUUID(), exp: 'soon' }),
