@@ -37,6 +37,9 @@ const PASSWORD = 'bench password 0123';
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
 
 const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 1000);
+// Each side's warm-up before it is measured (statement cache, JIT): 2 s, shorter in the tiny
+// runs of `npm test`.
+const WARM_UP_SECONDS = Math.min(2, SECONDS);
 const ratio = (a, b) => round(a / b);
 
 /** autocannon for fixed requests (guarded, login): requests/s and latency percentiles. */
@@ -101,9 +104,9 @@ async function refreshScenario(chains) {
   for (const c of CONNECTIONS) {
     progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs rungs and peers`, 10 + 10 * SECONDS);
     const group = chains.slice(0, c);
-    await refreshLoad(API_PORT, group, deadlineIn(2));
-    await refreshLoad(FLOOR_PORT, group, deadlineIn(2));
-    for (const port of Object.values(BESIDE)) await refreshLoad(port, group, deadlineIn(2));
+    await refreshLoad(API_PORT, group, deadlineIn(WARM_UP_SECONDS));
+    await refreshLoad(FLOOR_PORT, group, deadlineIn(WARM_UP_SECONDS));
+    for (const port of Object.values(BESIDE)) await refreshLoad(port, group, deadlineIn(WARM_UP_SECONDS));
     out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)), undefined, BESIDE);
   }
   return out;
@@ -270,7 +273,7 @@ async function main() {
     // against named ones ("floor" below), alternating, 16 connections straight to Postgres.
     progress.phase('core: unnamed vs named statements, 16 connections', 2 + 4 * SECONDS);
     const sixteen = chains.slice(0, 16);
-    await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(2));
+    await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(WARM_UP_SECONDS));
     results.unnamedStatements = await sideBySide((port) => refreshLoad(port, sixteen, deadlineIn(SECONDS)), { product: UNNAMED_PORT, floor: API_PORT });
 
     progress.phase('core: guarded GET /auth/me, product vs floor vs rungs and peers', 10 * SECONDS);
@@ -292,7 +295,7 @@ async function main() {
     const group = chains.slice(0, 16);
     const small = await refreshLoad(API_PORT, group, deadlineIn(SECONDS));
     results.rowsAtScale = await seedRows(url, SCALE_ROWS - results.rowsAtStart);
-    await refreshLoad(API_PORT, group, deadlineIn(2));
+    await refreshLoad(API_PORT, group, deadlineIn(WARM_UP_SECONDS));
     const large = await refreshLoad(API_PORT, group, deadlineIn(SECONDS));
     results.scale = { rows10k: small, rows1M: large, p50Growth: ratio(large.p50, small.p50), p99Growth: ratio(large.p99, small.p99) };
 
