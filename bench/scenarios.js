@@ -40,6 +40,10 @@ const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 10
 // Each side's warm-up before it is measured (statement cache, JIT): 2 s, shorter in the tiny
 // runs of `npm test`.
 const WARM_UP_SECONDS = Math.min(2, SECONDS);
+// The soak's own warm-up and sampling interval: 3 s and every 5 s in full runs; shorter in the
+// test suite's smoke run, which only checks that the soak produces numbers.
+const SOAK_WARM_UP_SECONDS = Math.min(3, SECONDS);
+const SOAK_SAMPLE_MS = Math.min(5000, Math.max(1000, (SOAK_SECONDS * 1000) / 30));
 const ratio = (a, b) => round(a / b);
 
 /** autocannon for fixed requests (guarded, login): requests/s and latency percentiles. */
@@ -150,7 +154,7 @@ async function naiveScenario(url, count) {
 /**
  * RSS, V8 heap in use and bytes allocated per request over a refresh soak, for the product and
  * then the floor under the same load, each in a fresh process with bench/memory-probe.js
- * preloaded (so both report the same way), sampled every 5 s. Both saw-tooth with garbage
+ * preloaded (so both report the same way), sampled every 5 s (full runs). Both saw-tooth with garbage
  * collection (±20 % within seconds), so growth compares windows, not single samples: the mean
  * and the peak of the minute after a 30 s warm-up against the last minute.
  */
@@ -191,14 +195,14 @@ async function soakOne(url, group, script, port, env = {}) {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   };
   try {
-    await refreshLoad(port, group, deadlineIn(3)); // warm-up: the statement cache, JIT
+    await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS)); // warm-up: the statement cache, JIT
     const samples = [];
     const started = Date.now();
     const first = await probe();
     const sampler = setInterval(async () => {
       const m = await probe().catch(() => null);
       if (m) samples.push({ t: Math.round((Date.now() - started) / 1000), rssKb: Math.round(m.rss / 1024), heapKb: Math.round(m.heapUsed / 1024) });
-    }, 5000);
+    }, SOAK_SAMPLE_MS);
     const soak = await refreshLoad(port, group, deadlineIn(SOAK_SECONDS));
     clearInterval(sampler);
     const last = await probe();

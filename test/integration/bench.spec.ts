@@ -32,15 +32,13 @@ describe('bench scripts', () => {
   it('run every product-vs-floor scenario end to end', async () => {
     const r = await runScript('scenarios.js', {
       BENCH_SECONDS: '1',
-      BENCH_SOAK_SECONDS: '12', // two samples: one per window
-      BENCH_CONNECTIONS: '1,4',
+      BENCH_SOAK_SECONDS: '5', // sampled every second: two or more samples per window
+      BENCH_CONNECTIONS: '4',
       BENCH_SCALE_ROWS: '12000',
     });
-    for (const c of ['1', '4']) {
-      expect(r.refresh[c].product.requests).toBeGreaterThan(0);
-      expect(r.refresh[c].floor.requests).toBeGreaterThan(0);
-      expect(r.refresh[c].product.errors).toBe(0);
-    }
+    expect(r.refresh['4'].product.requests).toBeGreaterThan(0);
+    expect(r.refresh['4'].floor.requests).toBeGreaterThan(0);
+    expect(r.refresh['4'].product.errors).toBe(0);
     expect(r.unnamedStatements.product.requests).toBeGreaterThan(0); // DATABASE_PREPARED_STATEMENTS=false
     expect(r.unnamedStatements.product.errors).toBe(0);
     const peer = 'NestJS + passport-jwt'; // bench/peers/nest-passport.ts, on the same chains
