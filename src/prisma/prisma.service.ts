@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
+import { forgetModules } from '../common/module-cache';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 
@@ -9,6 +10,9 @@ export interface PreparedStatement {
   name: string;
   text: string;
 }
+
+/** Prisma's query compiler ships as wasm inside a JS module, one base64 string (2.3 MiB). */
+const QUERY_COMPILER_SOURCE = /[\\/]@prisma[\\/]client[\\/]runtime[\\/]query_compiler_[^\\/]*\.wasm-base64\.js$/;
 
 /** The one way into Postgres. Prisma 7 has no native engine: it talks through `pg`. */
 @Injectable()
@@ -30,6 +34,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
 
   async onModuleInit(): Promise<void> {
     await this.$connect();
+    // The wasm is compiled now and the string is never read again, yet Node's module cache
+    // would keep it on the heap for good.
+    forgetModules(QUERY_COMPILER_SOURCE);
   }
 
   async onModuleDestroy(): Promise<void> {

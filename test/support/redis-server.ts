@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import Redis from 'ioredis';
 
 /** Polls `ready` every `everyMs` until it holds; throws naming `what` after `tries` attempts. */
@@ -24,6 +26,7 @@ export async function freePort(): Promise<number> {
 /** A redis-server owned by one test, so it can be stopped without touching the shared one. */
 export class TestRedisServer {
   private process: ChildProcess | null = null;
+  private dir: string | undefined;
   private constructor(
     readonly port: number,
     private readonly extraArgs: string[] = [],
@@ -40,7 +43,9 @@ export class TestRedisServer {
   }
 
   async restart(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs], {
+    // A directory of its own: a replica writes the master's snapshot (dump.rdb) into it.
+    this.dir ??= mkdtempSync(`${tmpdir()}/redis-server-`);
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs], {
       stdio: 'ignore',
     });
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
@@ -67,8 +72,6 @@ export class TestRedisCluster {
   ) {}
 
   static async start(): Promise<TestRedisCluster> {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(`${tmpdir()}/redis-cluster-`);
     // The cluster bus listens on port + 10000: pick ports where both are free.
     const ports: number[] = [];
@@ -114,7 +117,6 @@ export class TestRedisCluster {
         return exited;
       }),
     );
-    const { rmSync } = await import('node:fs');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -143,8 +145,6 @@ export class TestRedisSentinel {
   ) {}
 
   static async start(masterName = 'mymaster', options: { replica?: boolean; sentinels?: number } = {}): Promise<TestRedisSentinel> {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const master = await TestRedisServer.start();
     const replica = options.replica ? await TestRedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]) : null;
     const count = options.sentinels ?? 1;
@@ -214,7 +214,6 @@ export class TestRedisSentinel {
     );
     await this.master.stop();
     await this.replica?.stop();
-    const { rmSync } = await import('node:fs');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,22 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { forgetModules } from '../../common/module-cache';
+import { SortedWordSet } from './sorted-word-set';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
 /** ~49,000 passwords seen most often in breaches (zxcvbn-ts list), lower-cased. */
-const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
-);
+const COMMON_PASSWORDS = loadCommonPasswords();
+
+/**
+ * Copies the list into a compact set, then lets go of the package (its word lists and keyboard
+ * graphs, 2.4 MiB of heap that nothing else reads); hence `require` here, not an import.
+ */
+function loadCommonPasswords(): SortedWordSet {
+  const { dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  const passwords = new SortedWordSet((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  forgetModules(/[\\/]node_modules[\\/]@zxcvbn-ts[\\/]/);
+  return passwords;
+}
 
 /** Passwords are compared and hashed in NFKC form, so every Unicode spelling of one matches. */
 export function normalizePassword(password: string): string {

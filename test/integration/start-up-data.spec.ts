@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// Data read once at start-up is let go of (src/common/module-cache.ts), and what was built from
+// it keeps working. In a fresh process of the production build: under Jest, modules live in
+// Jest's own registry, not in Node's module cache.
+describe('start-up data the API lets go of (the production build, a fresh process)', () => {
+  const run = async (script: string) => {
+    const env = { PATH: process.env.PATH, DATABASE_URL: process.env.DATABASE_URL! };
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', `require('reflect-metadata');
+      const cached = (pattern) => Object.keys(require.cache).some((f) => pattern.test(f));
+      (async () => { ${script} })();`], { cwd: join(__dirname, '..', '..'), env });
+    return JSON.parse(stdout);
+  };
+
+  it("Prisma's query compiler source (base64 wasm) once connected; model queries still run", async () => {
+    const result = await run(`
+      const { PrismaService } = require('./dist/prisma/prisma.service');
+      const prisma = new PrismaService({ url: process.env.DATABASE_URL, poolSize: 2, namedStatements: true });
+      await prisma.onModuleInit();
+      const users = await prisma.user.count();
+      const sessions = await prisma.session.findMany({ take: 1, select: { id: true } });
+      console.log(JSON.stringify({ compilerSourceCached: cached(/query_compiler_.*wasm-base64/), users: typeof users, sessions: Array.isArray(sessions) }));
+      await prisma.onModuleDestroy();`);
+    expect(result).toEqual({ compilerSourceCached: false, users: 'number', sessions: true });
+  });
+
+  it('the zxcvbn-ts package once the common-password list is built; the list still refuses', async () => {
+    const result = await run(`
+      const { passwordProblem } = require('./dist/auth/passwords/password-policy');
+      console.log(JSON.stringify({
+        zxcvbnCached: cached(/@zxcvbn-ts/),
+        common: ['password', 'Qwerty123', 'iloveyou'].map((p) => passwordProblem(p, 'a@example.com')),
+        fine: passwordProblem('correct horse battery staple', 'a@example.com'),
+      }));`);
+    expect(result).toEqual({ zxcvbnCached: false, common: Array(3).fill('password is too common'), fine: null });
+  });
+});
