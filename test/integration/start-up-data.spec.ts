@@ -36,4 +36,16 @@ describe('start-up data the API lets go of (the production build, a fresh proces
       }));`);
     expect(result).toEqual({ zxcvbnCached: false, common: Array(3).fill('password is too common'), fine: null });
   });
+
+  it('Joi once the environment is validated; a second validation still works', async () => {
+    const result = await run(`
+      const { validateEnv } = require('./dist/config/env.validation');
+      const env = { DATABASE_URL: 'postgresql://a@127.0.0.1/db', REDIS_URL: 'redis://127.0.0.1', JWT_ACCESS_SECRET: 'a'.repeat(40), REFRESH_TOKEN_SECRET: 'b'.repeat(40) };
+      const first = validateEnv(env);
+      const joiCached = cached(/[\\\\/]node_modules[\\\\/](joi|@hapi)[\\\\/]/);
+      let second;
+      try { validateEnv({ ...env, PORT: 'x' }); } catch (e) { second = e.message; }
+      console.log(JSON.stringify({ port: first.PORT, joiCached, second }));`);
+    expect(result).toEqual({ port: 3000, joiCached: false, second: 'Invalid configuration: "PORT" must be a number' });
+  });
 });

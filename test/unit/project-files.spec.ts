@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EXAMPLE_SECRETS, envSchema, validateEnv } from '../../src/config/env.validation';
+import { EXAMPLE_SECRETS, environmentSchema, validateEnv } from '../../src/config/env.validation';
 
 const root = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -21,7 +21,7 @@ describe('.env.example', () => {
   );
 
   it('documents every variable of the contract and of the validation schema', () => {
-    const validated = Object.keys(envSchema.describe().keys ?? {});
+    const validated = Object.keys(environmentSchema().describe().keys ?? {});
     for (const name of new Set([...CONTRACT_VARIABLES, ...validated])) expect([name, name in example]).toEqual([name, true]);
   });
 
