@@ -5,12 +5,16 @@
  * process (BENCHMARKS.md, "Memory"). A later `require` of such a module reads its file anew.
  */
 export function forgetModules(pattern: RegExp): void {
+  const forgotten = new Set<NodeJS.Module>();
   for (const [file, cached] of Object.entries(require.cache)) {
     if (!cached || !pattern.test(file)) continue;
+    forgotten.add(cached);
     delete require.cache[file];
-    for (const parent of Object.values(require.cache)) {
-      const index = parent ? parent.children.indexOf(cached) : -1;
-      if (index >= 0) parent?.children.splice(index, 1);
+  }
+  if (forgotten.size === 0) return;
+  for (const parent of Object.values(require.cache)) {
+    if (parent?.children.some((child) => forgotten.has(child))) {
+      parent.children = parent.children.filter((child) => !forgotten.has(child));
     }
   }
 }
