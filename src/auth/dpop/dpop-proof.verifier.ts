@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { jwtVerify, JWTVerifyResult } from 'jose';
+import type { JWTVerifyResult } from 'jose';
 import { createHash } from 'node:crypto';
+import { jose } from './jose';
 import { dpopConfig, DpopConfig } from '../../config/auth.config';
 import { RedisService } from '../../redis/redis.service';
 import { clientContextOf } from '../client-context.decorator';
@@ -77,7 +78,7 @@ export class DpopProofVerifier {
     try {
       // The key comes from the proof's own `jwk` header (EmbeddedJWK, imported once per key:
       // it refuses private and symmetric keys); the algorithm list refuses `none`, HMAC and RSA.
-      verified = await jwtVerify(proof, this.proofKeys.resolve, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] });
+      verified = await jose().jwtVerify(proof, this.proofKeys.resolve, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] });
     } catch {
       throw this.reject(req, 'signature', 'DPoP proof is not a valid dpop+jwt signed (ES256 or EdDSA) by the public key in its header');
     }

@@ -1,4 +1,5 @@
-import { calculateJwkThumbprint, CryptoKey, EmbeddedJWK, FlattenedJWSInput, JWK, JWSHeaderParameters } from 'jose';
+import type { CryptoKey, FlattenedJWSInput, JWK, JWSHeaderParameters } from 'jose';
+import { jose } from './jose';
 
 export interface ProofKey {
   key: CryptoKey;
@@ -41,6 +42,7 @@ export class ProofKeyCache {
 }
 
 async function importKey(header: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<ProofKey> {
+  const { EmbeddedJWK, calculateJwkThumbprint } = jose();
   const key = await EmbeddedJWK(header, token as FlattenedJWSInput);
   return { key, thumbprint: await calculateJwkThumbprint(header.jwk as JWK, 'sha256') };
 }
