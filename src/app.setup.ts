@@ -1,11 +1,11 @@
-import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerResponseHeaders } from './common/http-headers';
-import { RequestInputPipe } from './common/request-input.pipe';
+import { StorableTextPipe } from './common/storable-text.pipe';
 import { appConfig, AppConfig } from './config/app.config';
 import { DOCS_PATH, serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
@@ -63,17 +63,8 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
     body.length === 0 ? done(null, undefined) : parseJson(req, body.toString('utf8'), done),
   );
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.useGlobalPipes(
-    new RequestInputPipe(
-      new ValidationPipe({
-        whitelist: true,
-        transform: true,
-        stopAtFirstError: true,
-        exceptionFactory: (errors) =>
-          new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ') || 'Invalid input'),
-      }),
-    ),
-  );
+  // Route and query parameters and headers; bodies are checked by @ValidatedBody() on the endpoint.
+  app.useGlobalPipes(new StorableTextPipe());
   if (config.docsEnabled) await serveOpenApi(app);
   return fastifyApp;
 }

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiResponse, ApiTags } from '../docs/openapi-decorators';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../common/api-errors';
@@ -14,6 +14,7 @@ import { RefreshTokenTransport } from './refresh-token.transport';
 import { AccessTokenGuard, AuthenticatedUser } from './tokens/access-token.guard';
 import { CurrentUser } from './tokens/current-user.decorator';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
+import { ValidatedBody } from '../common/validation/validated-body.decorator';
 
 const TransportHeader = () =>
   applyDecorators(
@@ -44,7 +45,7 @@ export class AuthController {
   @ApiResponse({ status: 201, type: UserDto, description: 'The account; a verification link is mailed' })
   @ApiResponse({ status: 202, type: AcceptedDto, description: 'With REQUIRE_VERIFIED_EMAIL: the same answer whether or not the email is taken' })
   @ApiErrors({ 400: 'Invalid input or weak password', 409: 'Email already registered (not with REQUIRE_VERIFIED_EMAIL)', 429: 'Too many registrations from this address (Retry-After)' })
-  async register(@Body() dto: RegisterDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<UserDto | AcceptedDto> {
+  async register(@ValidatedBody() dto: RegisterDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<UserDto | AcceptedDto> {
     const registration = await this.auth.register(dto.email, dto.password, client);
     if ('created' in registration) return registration.created;
     res.status(202);
@@ -63,7 +64,7 @@ export class AuthController {
     429: 'Too many failed logins (Retry-After)',
   })
   async login(
-    @Body() dto: LoginDto,
+    @ValidatedBody() dto: LoginDto,
     @Client() client: ClientContext,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,

@@ -1,6 +1,7 @@
 import { PasswordHasherService } from '../../src/auth/passwords/password-hasher.service';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createTestApp, expectErrorShape, PASSWORD, register, registerAndLogin, TestApp, uniqueEmail } from '../support/test-app';
+import { ValidationPipe } from '@nestjs/common';
+import { createTestApp, expectErrorShape, PASSWORD, refreshBody, register, registerAndLogin, TestApp, uniqueEmail } from '../support/test-app';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 /** A JWT signed for real with the header's HMAC algorithm (HS256/HS384/HS512). */
@@ -107,5 +108,29 @@ describe('bad input', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const res = await t.http().get('/auth/nope').expect(404);
     expectErrorShape(res.body, 404);
+  });
+});
+
+// The auth endpoints validate their own bodies (@ValidatedBody(), a custom parameter): a host
+// monolith's global ValidationPipe, strict as many set it, neither strips their fields nor
+// refuses them, and their 400s stay theirs.
+describe('in a host app with its own global ValidationPipe (whitelist, forbidNonWhitelisted, transform)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ hostPipes: [new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true })] });
+  });
+  afterAll(() => t.close());
+
+  it('registers, signs in and refreshes as without it', async () => {
+    const session = await registerAndLogin(t);
+    await refreshBody(t, session.refreshToken).expect(200);
+  });
+
+  it('answers bad bodies with the endpoint own messages, and drops unknown fields', async () => {
+    const res = await t.http().post('/auth/register').send({ email: 'not-an-email', password: PASSWORD }).expect(400);
+    expect(res.body.message).toBe('email must be a valid email address');
+    const missing = await t.http().post('/auth/login').send({}).expect(400);
+    expect(missing.body.message).toBe('email is required; password is required');
+    await t.http().post('/auth/register').send({ email: uniqueEmail(), password: PASSWORD, role: 'admin' }).expect(201);
   });
 });

@@ -2,6 +2,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from '../../src/auth/passwords/dto/passwords.dto';
+import { ConfirmedChangeDto, ConfirmTotpDto, MfaLoginDto } from '../../src/auth/mfa/dto/mfa.dto';
+import { LoginDto, RegisterDto } from '../../src/auth/dto/credentials.dto';
+import { ResendVerificationDto, VerifyEmailDto } from '../../src/auth/email/dto/email.dto';
+import { schemaOf } from '../../src/common/validation/body-validator';
+import { textFieldsOf } from '../../src/common/validation/text-field';
 import {
   createTestApp,
   expectErrorShape,
@@ -65,6 +71,31 @@ describe('operations: health, OpenAPI, metrics, logs, HTTP hardening', () => {
         expect.objectContaining({ in: 'header', name: 'X-Token-Transport' }),
       );
       expect(doc.paths['/auth/login'].post.requestBody.content['application/json'].schema.$ref).toMatch(/LoginDto$/);
+    });
+
+    it('documents each request body exactly as its endpoint validates it (one declaration feeds both)', async () => {
+      const { body: doc } = await t.http().get('/docs-json').expect(200);
+      const validated = [RegisterDto, LoginDto, MfaLoginDto, ConfirmTotpDto, ConfirmedChangeDto, ForgotPasswordDto, ResetPasswordDto, ChangePasswordDto, VerifyEmailDto, ResendVerificationDto];
+      const documented = new Set<string>();
+      for (const operations of Object.values<Record<string, any>>(doc.paths)) {
+        for (const operation of Object.values<any>(operations)) {
+          const ref: string | undefined = operation.requestBody?.content?.['application/json']?.schema?.$ref;
+          if (ref) documented.add(ref.split('/').pop()!);
+        }
+      }
+      // Every body but the refresh token's (read by the transport, cookie or body, not a DTO).
+      expect([...documented].sort()).toEqual([...validated.map((dto) => dto.name), 'RefreshTokenBodyDto'].sort());
+      const RULES = ['type', 'maxLength', 'minLength', 'pattern', 'format'];
+      for (const dto of validated) {
+        const shown = doc.components.schemas[dto.name];
+        const properties = Object.fromEntries(
+          Object.entries<Record<string, unknown>>(shown.properties).map(([key, p]) => [key, Object.fromEntries(RULES.filter((r) => r in p).map((r) => [r, p[r]]))]),
+        );
+        expect({ dto: dto.name, properties, required: [...(shown.required ?? [])].sort() }).toEqual({
+          dto: dto.name,
+          ...(({ properties: validatedProperties, required }: any) => ({ properties: validatedProperties, required: [...required].sort() }))(schemaOf(textFieldsOf(dto)!)),
+        });
+      }
     });
 
     it('does not load @nestjs/swagger at all when DOCS_ENABLED=false (the production build, a fresh process)', async () => {

@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, PipeTransform } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,8 @@ export interface TestAppOptions {
   throttle?: Partial<ThrottleConfig>;
   mail?: Partial<MailConfig>;
   dpop?: Partial<DpopConfig>;
+  /** Global pipes a host application adds after `configureApp` (its own ValidationPipe, say). */
+  hostPipes?: PipeTransform[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter({ ...appConfig(), ...options.app }), NEST_APP_OPTIONS);
   try {
     await configureApp(app);
+    if (options.hostPipes) app.useGlobalPipes(...options.hostPipes);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
   } catch (err) {

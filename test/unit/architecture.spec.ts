@@ -61,4 +61,11 @@ describe('architecture', () => {
       .flatMap(([file, targets]) => targets.filter((t) => FEATURES.some((f) => rel(t).startsWith(`${f}/`))).map((t) => `${rel(file)} → ${rel(t)}`));
     expect(offending).toEqual([]);
   });
+
+  it('reads request bodies only through @ValidatedBody(), which validates them whatever pipes the host app sets', () => {
+    const controllers = sourceFiles(SRC).filter((file) => file.endsWith('.controller.ts'));
+    const bodies = controllers.map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(bodies.match(/@ValidatedBody\(\)/g)?.length).toBeGreaterThanOrEqual(10);
+    expect(controllers.filter((file) => /@Body\(/.test(readFileSync(file, 'utf8'))).map(rel)).toEqual([]);
+  });
 });

@@ -1,19 +1,9 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiProperty } from '../../docs/openapi-decorators';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { TextField } from '../../common/validation/text-field';
 
-export const normalizeEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+export const normalizeEmail = (value: string): string => value.trim().toLowerCase();
 
 /** An email address that names an account: trimmed, lower-cased, a valid address. */
-export const AccountEmail = () =>
-  applyDecorators(
-    ApiProperty({ example: 'ada@example.com', maxLength: 320 }),
-    Transform(normalizeEmail),
-    IsEmail({}, { message: 'email must be a valid email address' }),
-    MaxLength(320),
-  );
+export const AccountEmail = () => TextField({ maxLength: 320, format: 'email', normalize: normalizeEmail, example: 'ada@example.com' });
 
 export class RegisterDto {
   @AccountEmail()
@@ -21,23 +11,16 @@ export class RegisterDto {
 
   // The policy itself (length in code points, common passwords, own email) is passwordProblem()'s
   // (auth/passwords/password-policy.ts); this only bounds the input.
-  @ApiProperty({ description: '8-128 characters, not a common password, not the email', minLength: 8, maxLength: 128 })
-  @IsString()
-  @MaxLength(1024)
+  @TextField({ maxLength: 1024, description: '8-128 characters, not a common password, not the email' })
   password: string;
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
-  @Transform(normalizeEmail)
-  @IsString()
-  @MaxLength(320)
+  // No format rule: an address accepted under an older rule must still sign in.
+  @TextField({ maxLength: 320, normalize: normalizeEmail, example: 'ada@example.com' })
   email: string;
 
   // Bounded so nobody can make argon2 hash megabytes; no policy here, only at registration.
-  @ApiProperty({ maxLength: 1024 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
+  @TextField({ minLength: 1, maxLength: 1024 })
   password: string;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '../../docs/openapi-decorators';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { ApiErrors } from '../../common/api-errors';
@@ -10,6 +10,7 @@ import { AccessTokenGuard, AuthenticatedUser } from '../tokens/access-token.guar
 import { CurrentUser } from '../tokens/current-user.decorator';
 import { ConfirmedChangeDto, ConfirmTotpDto, MfaLoginDto, RecoveryCodesDto, TotpEnrolmentDto } from './dto/mfa.dto';
 import { MfaService } from './mfa.service';
+import { ValidatedBody } from '../../common/validation/validated-body.decorator';
 
 /** The TOTP second factor: enrolment and changes for a signed-in user, and the code step of a login. */
 @ApiTags('auth')
@@ -30,7 +31,7 @@ export class MfaController {
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
     429: 'Too many wrong codes for this account (Retry-After)',
   })
-  async verify(@Body() dto: MfaLoginDto, @Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
+  async verify(@ValidatedBody() dto: MfaLoginDto, @Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponseDto> {
     this.transport.assertMaySetCookie(req);
     const dpopKey = await this.dpop.keyForLogin(req, res);
     return this.transport.send(req, res, await this.mfa.completeLogin(dto.ticket, dto, client, dpopKey));
@@ -53,7 +54,7 @@ export class MfaController {
   @ApiBearerAuth('access-token')
   @ApiResponse({ status: 200, type: RecoveryCodesDto, description: 'Enabled; the recovery codes are shown this once' })
   @ApiErrors({ 400: 'Wrong code, or no enrolment in progress', 401: 'Missing, invalid or revoked access token' })
-  confirmEnrolment(@CurrentUser() user: AuthenticatedUser, @Body() dto: ConfirmTotpDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<RecoveryCodesDto> {
+  confirmEnrolment(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ConfirmTotpDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<RecoveryCodesDto> {
     res.header('Cache-Control', 'no-store');
     return this.mfa.confirmEnrolment(user.userId, dto.code, client);
   }
@@ -64,7 +65,7 @@ export class MfaController {
   @ApiBearerAuth('access-token')
   @ApiResponse({ status: 204, description: 'The factor and its recovery codes are gone; the user’s other sessions end' })
   @ApiErrors({ 400: 'Wrong password or code, or no factor enabled', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords or codes' })
-  disable(@CurrentUser() user: AuthenticatedUser, @Body() dto: ConfirmedChangeDto, @Client() client: ClientContext): Promise<void> {
+  disable(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ConfirmedChangeDto, @Client() client: ClientContext): Promise<void> {
     return this.mfa.disable(user.userId, user.sessionId, dto, client);
   }
 
@@ -74,7 +75,7 @@ export class MfaController {
   @ApiBearerAuth('access-token')
   @ApiResponse({ status: 200, type: RecoveryCodesDto, description: 'Ten new codes (the old ones stop working); the user’s other sessions end' })
   @ApiErrors({ 400: 'Wrong password or code, or no factor enabled', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords or codes' })
-  regenerateRecoveryCodes(@CurrentUser() user: AuthenticatedUser, @Body() dto: ConfirmedChangeDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<RecoveryCodesDto> {
+  regenerateRecoveryCodes(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ConfirmedChangeDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<RecoveryCodesDto> {
     res.header('Cache-Control', 'no-store');
     return this.mfa.regenerateRecoveryCodes(user.userId, user.sessionId, dto, client);
   }

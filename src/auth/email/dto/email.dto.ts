@@ -1,11 +1,8 @@
-import { ApiProperty } from '../../../docs/openapi-decorators';
-import { IsString, MaxLength } from 'class-validator';
+import { TextField } from '../../../common/validation/text-field';
 import { AccountEmail } from '../../dto/credentials.dto';
 
 export class VerifyEmailDto {
-  @ApiProperty({ description: 'The token from the mailed link (`/verify-email?token=…`)' })
-  @IsString()
-  @MaxLength(256)
+  @TextField({ maxLength: 256, description: 'The token from the mailed link (`/verify-email?token=…`)' })
   token: string;
 }
 

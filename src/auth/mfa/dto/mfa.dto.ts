@@ -1,40 +1,31 @@
-import { ApiProperty, ApiPropertyOptional } from '../../../docs/openapi-decorators';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty } from '../../../docs/openapi-decorators';
+import { TextField } from '../../../common/validation/text-field';
+
+/** A TOTP code as an authenticator app shows it. */
+const SIX_DIGITS = { maxLength: 6, pattern: { regex: /^\d{6}$/, message: 'code must be 6 digits' } };
 
 /** A second factor: a current TOTP code, or one of the recovery codes. */
 export class SecondFactorDto {
-  @ApiPropertyOptional({ description: 'The 6-digit code the authenticator app shows', example: '123456' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  @TextField({ ...SIX_DIGITS, optional: true, description: 'The 6-digit code the authenticator app shows', example: '123456' })
   code?: string;
 
-  @ApiPropertyOptional({ description: 'One of the recovery codes shown at enrolment (single use)', example: 'ABCDE-FGHJK' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @TextField({ maxLength: 64, optional: true, description: 'One of the recovery codes shown at enrolment (single use)', example: 'ABCDE-FGHJK' })
   recoveryCode?: string;
 }
 
 export class MfaLoginDto extends SecondFactorDto {
-  @ApiProperty({ description: 'The `mfaTicket` of the login answer' })
-  @IsString()
-  @MaxLength(256)
+  @TextField({ maxLength: 256, description: 'The `mfaTicket` of the login answer' })
   ticket: string;
 }
 
 export class ConfirmTotpDto {
-  @ApiProperty({ description: 'The current code of the app the secret was added to', example: '123456' })
-  @IsString()
-  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  @TextField({ ...SIX_DIGITS, description: 'The current code of the app the secret was added to', example: '123456' })
   code: string;
 }
 
 /** Disabling the factor or regenerating recovery codes: the password and a second factor. */
 export class ConfirmedChangeDto extends SecondFactorDto {
-  @ApiProperty()
-  @IsString()
-  @MaxLength(1024)
+  @TextField({ maxLength: 1024 })
   password: string;
 }
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '../../../docs/openapi-decorators';
-import { IsString, MaxLength } from 'class-validator';
+import { TextField } from '../../../common/validation/text-field';
 import { AccountEmail } from '../../dto/credentials.dto';
 
 export class ForgotPasswordDto {
@@ -8,26 +8,18 @@ export class ForgotPasswordDto {
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ description: 'The token from the mailed link' })
-  @IsString()
-  @MaxLength(256)
+  @TextField({ maxLength: 256, description: 'The token from the mailed link' })
   token: string;
 
-  @ApiProperty({ description: 'The new password (same policy as registration)' })
-  @IsString()
-  @MaxLength(1024)
+  @TextField({ maxLength: 1024, description: 'The new password (same policy as registration)' })
   password: string;
 }
 
 export class ChangePasswordDto {
-  @ApiProperty()
-  @IsString()
-  @MaxLength(1024)
+  @TextField({ maxLength: 1024 })
   currentPassword: string;
 
-  @ApiProperty({ description: 'Same policy as registration' })
-  @IsString()
-  @MaxLength(1024)
+  @TextField({ maxLength: 1024, description: 'Same policy as registration' })
   newPassword: string;
 }
 
