@@ -5,7 +5,6 @@ import type { RawServerDefault } from 'fastify';
 import { answerClientErrorAsJson, answerFrameworkErrorAsJson } from './common/client-errors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerResponseHeaders } from './common/http-headers';
-import { StorableTextPipe } from './common/storable-text.pipe';
 import { appConfig, AppConfig } from './config/app.config';
 import { DOCS_PATH, serveOpenApi } from './docs/openapi';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
@@ -63,8 +62,9 @@ export async function configureApp(app: INestApplication): Promise<NestFastifyAp
     body.length === 0 ? done(null, undefined) : parseJson(req, body.toString('utf8'), done),
   );
   app.useGlobalFilters(new HttpExceptionFilter());
-  // Route and query parameters and headers; bodies are checked by @ValidatedBody() on the endpoint.
-  app.useGlobalPipes(new StorableTextPipe());
+  // No global pipe: each endpoint checks what it reads (@ValidatedBody(), ParseUUIDPipe), which
+  // holds in a host app too, and the server-made parameters (@Client(), @CurrentUser()) then
+  // cost Nest no awaited pipe step per request.
   if (config.docsEnabled) await serveOpenApi(app);
   return fastifyApp;
 }

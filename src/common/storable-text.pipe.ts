@@ -8,10 +8,11 @@ import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * Runs before validation on every body, query and route parameter a handler reads, so no
- * string a client sends reaches SQL (or a hash) unless Postgres can store it: a 400 naming the
- * field instead of a database error. Tokens read from the transport (refresh, logout) are not
- * handler parameters: they are checked for their exact format before anything else.
+ * Runs before validation on every body (`@ValidatedBody()`), so no string a client sends
+ * reaches SQL (or a hash) unless Postgres can store it: a 400 naming the field instead of a
+ * database error. Route parameters have their own pipe (a session id: ParseUUIDPipe). Tokens
+ * read from the transport (refresh, logout) are not handler parameters: they are checked for
+ * their exact format before anything else.
  */
 @Injectable()
 export class StorableTextPipe implements PipeTransform {
