@@ -23,11 +23,6 @@ export class BodyValidator {
   });
   private readonly compiled = new WeakMap<object, CompiledDto | null>();
 
-  /** True for a DTO class: a body of that type must be validated. */
-  isDto(type: unknown): boolean {
-    return this.compiledFor(type) !== null;
-  }
-
   /** A new object with the DTO's declared fields only, normalized; or a 400. */
   validate(body: unknown, dto: unknown): Record<string, unknown> {
     const compiled = this.compiledFor(dto);

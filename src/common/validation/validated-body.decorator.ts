@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiBody } from '../../docs/openapi-decorators';
 import { StorableTextPipe } from '../storable-text.pipe';
 import { BodyValidator } from './body-validator';
+import { textFieldsOf } from './text-field';
 
 /** Storable text, then the DTO's declared fields (`@TextField`); one instance, so one compiled validator per DTO. */
 class ValidatedBodyPipe implements PipeTransform {
@@ -10,7 +11,6 @@ class ValidatedBodyPipe implements PipeTransform {
   private readonly validator = new BodyValidator();
 
   transform(body: unknown, { metatype }: ArgumentMetadata): Record<string, unknown> {
-    if (!this.validator.isDto(metatype)) throw new TypeError('@ValidatedBody() needs a DTO class as the parameter type');
     return this.validator.validate(this.storableText.transform(body, { type: 'body', metatype }), metatype);
   }
 }
@@ -26,6 +26,8 @@ const requestBody = createParamDecorator((_: unknown, ctx: ExecutionContext): un
  */
 export const ValidatedBody = (): ParameterDecorator => (target, key, index) => {
   const dto = (Reflect.getMetadata('design:paramtypes', target, key!) as unknown[])[index];
+  // At start-up, not on the first request: the parameter's type must be a DTO class.
+  if (!textFieldsOf(dto)) throw new TypeError(`@ValidatedBody() on ${target.constructor.name}.${String(key)} needs a DTO class as the parameter type`);
   ApiBody({ type: dto as new () => unknown })(target, key!, Object.getOwnPropertyDescriptor(target, key!)!);
   requestBody(undefined, validatedBodyPipe)(target, key, index);
 };
