@@ -114,10 +114,13 @@ describe('bad input', () => {
 // The auth endpoints validate their own bodies (@ValidatedBody(), a custom parameter): a host
 // monolith's global ValidationPipe, strict as many set it, neither strips their fields nor
 // refuses them, and their 400s stay theirs.
-describe('in a host app with its own global ValidationPipe (whitelist, forbidNonWhitelisted, transform)', () => {
+describe.each([
+  ['whitelist, forbidNonWhitelisted, transform', { whitelist: true, forbidNonWhitelisted: true, transform: true }],
+  ['whitelist, validateCustomDecorators', { whitelist: true, validateCustomDecorators: true }],
+])('in a host app with its own global ValidationPipe (%s)', (_name, options) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ hostPipes: [new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true })] });
+    t = await createTestApp({ hostPipes: [new ValidationPipe(options)] });
   });
   afterAll(() => t.close());
 
