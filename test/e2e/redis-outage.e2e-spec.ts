@@ -73,6 +73,41 @@ describe('Redis unreachable', () => {
  * tokens in Postgres, so their markers come back; purged rotated tokens do not, so an emptied
  * Redis is reported (error event and metric) for an operator to act on.
  */
+// A Redis that stops answering without closing its connections (a frozen process, a network
+// that drops packets): each command gives up after the client's command timeout (2 s), so a
+// request gets its 503 instead of hanging, and nothing changes meanwhile.
+describe('Redis that stops answering (SIGSTOP: connections open, no replies)', () => {
+  let redis: TestRedisServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    redis = await TestRedisServer.start();
+    t = await createTestApp({ redis: { url: redis.url } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await redis.stop();
+  });
+
+  it('answers 503 within the command timeout, rotates nothing, and serves the same token once Redis answers again', async () => {
+    const session = await registerAndLogin(t);
+    redis.pause();
+    const started = Date.now();
+    const [refresh, guarded] = await Promise.all([refreshBody(t, session.refreshToken), me(t, session.accessToken)]);
+    const waited = Date.now() - started;
+    redis.resume();
+    expect([refresh.status, guarded.status]).toEqual([503, 503]);
+    expect(refresh.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
+    expect(waited).toBeGreaterThanOrEqual(1900);
+    expect(waited).toBeLessThan(6000);
+    await eventually(async () => {
+      await me(t, session.accessToken).expect(200);
+    });
+    // The refresh that got 503 changed nothing: the token is still the live one.
+    const next = await refreshBody(t, session.refreshToken).expect(200);
+    await refreshBody(t, next.body.refreshToken).expect(200);
+  });
+});
+
 describe('Redis back empty after a cleanup run', () => {
   let redis: TestRedisServer;
   let database: { url: string; drop: () => Promise<void> };

@@ -54,8 +54,18 @@ export class TestRedisServer {
     probe.disconnect();
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     if (!this.process) return;
+    this.resume();
     const exited = once(this.process, 'exit');
     this.process.kill('SIGKILL');
     await exited;
