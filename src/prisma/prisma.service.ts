@@ -14,6 +14,8 @@ export interface PreparedStatement {
 /** Prisma's query compiler ships as wasm inside a JS module, one base64 string (2.3 MiB). */
 const QUERY_COMPILER_SOURCE = /[\\/]@prisma[\\/]client[\\/]runtime[\\/]query_compiler_[^\\/]*\.wasm-base64\.js$/;
 
+const firstRow = <T>(result: { rows: unknown[] }): T | null => (result.rows[0] as T | undefined) ?? null;
+
 /** The one way into Postgres. Prisma 7 has no native engine: it talks through `pg`. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
@@ -49,13 +51,15 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * it once per connection, a fifth of a guarded request's CPU (BENCHMARKS.md); but a named
    * statement lives on one server connection, which a transaction pooler does not pin to us
    * (`prepared statement "…" already exists`), so with `namedStatements` off it goes unnamed.
-   * Rows come as `pg` parses them (timestamptz → Date, uuid → string).
+   * Returns the statement's first row (null: none), as `pg` parses it (timestamptz → Date, uuid →
+   * string). Not an async function, nor are its callers on the hot paths: each async layer costs
+   * every request a promise and a microtask (BENCHMARKS.md, "Decisions").
    */
-  async prepared<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
-    const result = this.namedStatements
-      ? await this.pool.query({ name: statement.name, text: statement.text, values })
-      : await this.pool.query(statement.text, values);
-    return result.rows as T[];
+  preparedRow<T>(statement: PreparedStatement, values: unknown[]): Promise<T | null> {
+    const query = this.namedStatements
+      ? this.pool.query({ name: statement.name, text: statement.text, values })
+      : this.pool.query(statement.text, values);
+    return query.then(firstRow<T>);
   }
 
   /**

@@ -49,9 +49,8 @@ export class UsersRepository {
   }
 
   /** On every login: a prepared statement, like the other per-request lookups. */
-  async findCredentials(email: string): Promise<Credentials | null> {
-    const rows = await this.prisma.prepared<Credentials>(FIND_CREDENTIALS, [email]);
-    return rows[0] ?? null;
+  findCredentials(email: string): Promise<Credentials | null> {
+    return this.prisma.preparedRow<Credentials>(FIND_CREDENTIALS, [email]);
   }
 
   findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {
@@ -59,9 +58,8 @@ export class UsersRepository {
   }
 
   /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
-  async findById(id: string): Promise<UserDto | null> {
-    const rows = await this.prisma.prepared<UserDto>(FIND_PUBLIC_USER, [id]);
-    return rows[0] ?? null;
+  findById(id: string): Promise<UserDto | null> {
+    return this.prisma.preparedRow<UserDto>(FIND_PUBLIC_USER, [id]);
   }
 
   /**

@@ -24,6 +24,8 @@ const MAX_PROOF_LENGTH = 4096;
  * instance), with `ath` = the access token's hash on guarded routes, and the server nonce when
  * nonces are on. Returns the key's SHA-256 JWK thumbprint, which sessions are bound to.
  */
+const NO_PROOF: Promise<null> = Promise.resolve(null);
+
 @Injectable()
 export class DpopProofVerifier {
   private readonly nonces: DpopNonces | null;
@@ -38,10 +40,16 @@ export class DpopProofVerifier {
     this.nonces = config.nonceRequired ? new DpopNonces(config.nonceSecret, config.proofMaxAgeSeconds) : null;
   }
 
-  /** The key the request proves possession of; null when it sends no `DPoP` header. */
-  async keyOf(req: FastifyRequest, reply: FastifyReply, accessToken?: string): Promise<string | null> {
+  /**
+   * The key the request proves possession of; null when it sends no `DPoP` header. Every
+   * refresh asks, and most send none: they get one settled promise, not an async call each.
+   */
+  keyOf(req: FastifyRequest, reply: FastifyReply, accessToken?: string): Promise<string | null> {
     const proof = req.headers.dpop;
-    if (proof === undefined) return null;
+    return proof === undefined ? NO_PROOF : this.proofKey(req, reply, proof, accessToken);
+  }
+
+  private async proofKey(req: FastifyRequest, reply: FastifyReply, proof: string | string[], accessToken: string | undefined): Promise<string> {
     const key = await this.check(req, proof, accessToken);
     if (this.nonces) reply.header('DPoP-Nonce', this.nonces.current());
     return key;

@@ -57,7 +57,8 @@ export class SessionRepository {
     ctx: ClientContext,
     dpopKey: string | null,
   ): Promise<IssuedToken> {
-    const rows = await this.prisma.prepared<IssuedToken>(CREATE_SESSION, [
+    // INSERT … RETURNING: always one row.
+    const issued = await this.prisma.preparedRow<IssuedToken>(CREATE_SESSION, [
       userId,
       ttl.absolute,
       ctx.userAgent,
@@ -67,7 +68,7 @@ export class SessionRepository {
       ttl.idle,
       dpopKey,
     ]);
-    return rows[0];
+    return issued as IssuedToken;
   }
 
   /** Sessions of the user that can still refresh: not ended, within limits, with a live token. */

@@ -35,23 +35,30 @@ export class AccessTokenGuard implements CanActivate {
     const [, scheme, token] = AUTHORIZATION.exec(req.headers.authorization ?? '') ?? [];
     const claims = token ? this.accessTokens.verify(token) : null;
     if (!claims) throw new UnauthorizedException('Missing or invalid access token');
-    const [revoked] = await Promise.all([
-      this.blacklist.isSessionRevoked(claims.sid),
-      this.checkSender(req, context.switchToHttp().getResponse<FastifyReply>(), scheme.toLowerCase() === 'dpop', token, claims),
-    ]);
-    if (revoked) throw new UnauthorizedException('Session has ended');
+    // First, as it may throw at once (wrong scheme). Most tokens are unbound: only a bound one
+    // waits for its proof, beside the Redis lookup.
+    const proof = this.checkSender(req, context.switchToHttp().getResponse<FastifyReply>(), scheme.toLowerCase() === 'dpop', token, claims);
+    const revoked = this.blacklist.isSessionRevoked(claims.sid);
+    if (proof ? (await Promise.all([revoked, proof]))[0] : await revoked) throw new UnauthorizedException('Session has ended');
     req.user = { userId: claims.sub, sessionId: claims.sid, tokenId: claims.jti };
     return true;
   }
 
-  /** A bound token only as `DPoP` with a proof by its key (RFC 9449 §7); an unbound one only as `Bearer`. */
-  private async checkSender(req: FastifyRequest, reply: FastifyReply, asDpop: boolean, token: string, claims: AccessTokenClaims) {
+  /**
+   * A bound token only as `DPoP` with a proof by its key (RFC 9449 §7); an unbound one only as
+   * `Bearer`. Null: nothing to wait for (an unbound token); else the proof's check.
+   */
+  private checkSender(req: FastifyRequest, reply: FastifyReply, asDpop: boolean, token: string, claims: AccessTokenClaims): Promise<void> | null {
     const boundKey = claims.cnf?.jkt;
     if (!boundKey) {
       if (asDpop) throw new DpopProofException('invalid_token', 'This access token is not DPoP-bound: send it as Bearer');
-      return;
+      return null;
     }
     if (!asDpop) throw new DpopProofException('invalid_token', 'This access token is DPoP-bound: send it as "Authorization: DPoP" with a proof');
+    return this.checkProof(req, reply, token, claims, boundKey);
+  }
+
+  private async checkProof(req: FastifyRequest, reply: FastifyReply, token: string, claims: AccessTokenClaims, boundKey: string): Promise<void> {
     const key = await this.dpop.requireKey(req, reply, token);
     if (key !== boundKey) {
       throw this.dpop.reject(req, 'wrong_key', 'DPoP proof is signed by another key than the token is bound to', {

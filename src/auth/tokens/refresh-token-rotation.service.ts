@@ -96,7 +96,7 @@ export class RefreshTokenRotationService {
       const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl, dpopKey);
       if (rotated) {
         await this.blacklist
-          .addRotated(hash, { ...rotated, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
+          .addRotated(hash, { sessionId: rotated.sessionId, userId: rotated.userId, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
           // Postgres has committed the rotation and still recognises reuse from the row;
           // refusing now would push the client into a retry that looks like theft.
           .catch((err: Error) => this.logger.warn(`Blacklist write failed after rotation: ${err.message}`));

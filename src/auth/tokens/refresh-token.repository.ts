@@ -72,9 +72,8 @@ export class RefreshTokenRepository {
    * others re-check `NOT rt.revoked`, match nothing and get null. The unique index on
    * token_hash would refuse a second successor even if that ever failed.
    */
-  async rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number, dpopKey: string | null): Promise<RotatedToken | null> {
-    const rows = await this.prisma.prepared<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl, dpopKey]);
-    return rows[0] ?? null;
+  rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number, dpopKey: string | null): Promise<RotatedToken | null> {
+    return this.prisma.preparedRow<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl, dpopKey]);
   }
 
   /** Any token row, live or retired, with the state of its session. */

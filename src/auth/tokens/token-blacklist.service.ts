@@ -26,20 +26,16 @@ export class TokenBlacklistService {
     this.sessionMarkerTtlSeconds = sessionMarkerTtlSeconds(config.accessTokenTtl);
   }
 
-  async find(hash: Buffer): Promise<BlacklistEntry | null> {
-    const value = await this.redis.client.get(blacklistKey(hash));
-    return value ? decodeEntry(value) : null;
+  // find, addRotated and isSessionRevoked run on every refresh or guarded request: plain
+  // promise chains, not async functions (see PrismaService.preparedRow).
+  find(hash: Buffer): Promise<BlacklistEntry | null> {
+    return this.redis.client.get(blacklistKey(hash)).then(decodeEntry);
   }
 
-  async addRotated(hash: Buffer, entry: Omit<Extract<BlacklistEntry, { kind: 'rotated' }>, 'kind'>, expiresAt: Date) {
+  addRotated(hash: Buffer, entry: Omit<Extract<BlacklistEntry, { kind: 'rotated' }>, 'kind'>, expiresAt: Date): Promise<unknown> {
     const ttlMs = expiresAt.getTime() - Date.now();
-    if (ttlMs <= 0) return;
-    await this.redis.client.set(
-      blacklistKey(hash),
-      `r|${entry.sessionId}|${entry.userId}|${entry.rotatedAtMs}`,
-      'PX',
-      ttlMs,
-    );
+    if (ttlMs <= 0) return Promise.resolve();
+    return this.redis.client.set(blacklistKey(hash), `r|${entry.sessionId}|${entry.userId}|${entry.rotatedAtMs}`, 'PX', ttlMs);
   }
 
   /**
@@ -63,8 +59,8 @@ export class TokenBlacklistService {
     await Promise.all(writes);
   }
 
-  async isSessionRevoked(sessionId: string): Promise<boolean> {
-    return (await this.redis.client.exists(sessionKey(sessionId))) === 1;
+  isSessionRevoked(sessionId: string): Promise<boolean> {
+    return this.redis.client.exists(sessionKey(sessionId)).then(isOne);
   }
 }
 
@@ -80,7 +76,10 @@ export function sessionMarkerTtlSeconds(accessTokenTtl: number): number {
 export const blacklistKey = (hash: Buffer) => `bl:${hash.toString('hex')}`;
 export const sessionKey = (sessionId: string) => `rs:${sessionId}`;
 
-function decodeEntry(value: string): BlacklistEntry | null {
+const isOne = (count: number) => count === 1;
+
+function decodeEntry(value: string | null): BlacklistEntry | null {
+  if (!value) return null;
   const [kind, sessionId, userId, rotatedAt] = value.split('|');
   if (kind === 'r') return { kind: 'rotated', sessionId, userId, rotatedAtMs: Number(rotatedAt) };
   if (kind === 'x') return { kind: 'revoked', sessionId, userId };
