@@ -9,7 +9,7 @@ import { SessionRepository } from '../sessions/session.repository';
 import { RefreshTokenRepository, TokenRecord } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
-import { TokenBlacklistService } from './token-blacklist.service';
+import { BlacklistEntry, TokenBlacklistService } from './token-blacklist.service';
 
 export interface TokenPair {
   accessToken: string;
@@ -103,6 +103,21 @@ export class RefreshTokenRotationService {
         return this.pair(successor, rotated);
       }
     }
+    return this.refuseOrReplay(token, hash, listed, ctx, dpopKey);
+  }
+
+  /**
+   * A token that could not simply be rotated: a replay inside the grace window, reuse of a
+   * rotated token (theft), or a plain 401. Apart from the hot path so that every refresh does
+   * not carry this path's state.
+   */
+  private async refuseOrReplay(
+    token: string,
+    hash: Buffer,
+    listed: BlacklistEntry | null,
+    ctx: ClientContext,
+    dpopKey: string | null,
+  ): Promise<TokenPair> {
     const record = await this.repository.findByHash(hash);
     const retired = await this.findRetired(record, listed);
     // Before reuse detection: a thief without the key must not be able to end the owner's sessions.
@@ -147,7 +162,7 @@ export class RefreshTokenRotationService {
    */
   private async findRetired(
     record: TokenRecord | null,
-    listed: Awaited<ReturnType<TokenBlacklistService['find']>>,
+    listed: BlacklistEntry | null,
   ): Promise<(RetiredToken & TokenOwner) | null> {
     if (record) {
       if (!record.sessionLive || !record.rotated || record.retiredSecondsAgo === null) return null;
