@@ -24,6 +24,26 @@ async function freshDatabase(name) {
 
 const dropDatabase = (name) => dropDatabaseAt(`${PG_BASE}/${name}`);
 
+/**
+ * Removes this bench's Redis keys, as its databases are dropped: its servers' prefixes
+ * (`bench:<pid>:`, `bench-cleanup:<pid>:`) carry the bench's pid. A full run leaves millions of
+ * blacklist keys with days of TTL otherwise, and a later `KEYS` over the shared Redis (the
+ * test suite's) would time out. SCAN, not KEYS: it never blocks Redis for long.
+ */
+async function dropRedisKeys(pattern = `bench*:${process.pid}:*`) {
+  const Redis = require('ioredis');
+  const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let removed = 0;
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 10000 })) {
+      if (keys.length) removed += await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
+}
+
 function appEnv(databaseUrl, port, extra = {}) {
   return {
     ...process.env,
@@ -182,4 +202,4 @@ function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
 }
 
-module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

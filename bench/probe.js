@@ -72,6 +72,7 @@ async function main() {
   }
   await Promise.all(servers.map(([, server]) => server.stop()));
   await lib.dropDatabase('bench_probe');
+  await lib.dropRedisKeys();
   const sum = (xs, key) => xs.reduce((a, b) => a + b[key], 0);
   const list = (xs) => xs.map((x) => x.rps).join(' / ');
   // CPU per request over all rounds: total CPU time / total requests.

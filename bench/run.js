@@ -3,7 +3,7 @@
 // against the production build, writes bench/results/<date>.json and prints a Markdown table.
 const fs = require('node:fs');
 const path = require('node:path');
-const { machine } = require('./lib');
+const { machine, dropRedisKeys } = require('./lib');
 const { throughputChart } = require('./chart');
 
 const progress = require('./progress');
@@ -57,6 +57,7 @@ async function main() {
     fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   }
   progress.end();
+  console.error(`removed ${await dropRedisKeys()} Redis keys of this run`);
   const chart = path.join(dir, `${path.basename(file, '.json')}.svg`);
   fs.writeFileSync(chart, throughputChart(results));
   // A full run also refreshes the chart BENCHMARKS.md shows.

@@ -1,5 +1,6 @@
 import { DATA_MARKER_KEY } from '../../src/auth/tokens/session-revocation.service';
 import { createTestApp, login, me, refreshBody, registerAndLogin, TestApp } from '../support/test-app';
+import { keysWithPrefix } from '../support/redis-keys';
 
 /** Rotates once and waits out nothing: grace 0 makes any replay of the old token reuse. */
 async function stolenTokenScenario(t: TestApp) {
@@ -97,9 +98,9 @@ describe('reuse after the row was purged', () => {
     await me(t, rotated.accessToken).expect(401);
 
     const prefix = process.env.REDIS_KEY_PREFIX!;
-    const keys = await t.redis.client.keys(`${prefix}*`).then((ks) => ks.map((k) => k.slice(prefix.length)));
+    const keys = await keysWithPrefix(t.redis.client, prefix).then((ks) => ks.map((k) => k.slice(prefix.length)));
     expect(keys.length).toBeGreaterThan(0);
-    // -1 would be a key without TTL; -2 is a short-lived key that expired since KEYS listed it.
+    // -1 would be a key without TTL; -2 is a short-lived key that expired since SCAN listed it.
     // The one exception: the data-set marker that tells an emptied Redis apart (one per app prefix).
     for (const key of keys.filter((k) => !k.endsWith(DATA_MARKER_KEY))) expect({ key, ttl: await t.redis.client.pttl(key) }).not.toEqual({ key, ttl: -1 });
   });

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTestApp, login, refreshBody, registerAndLogin, TestApp } from '../support/test-app';
+import { keysWithPrefix } from '../support/redis-keys';
 
 const decodeJwt = (jwt: string) => ({
   header: JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()),
@@ -15,7 +16,7 @@ async function everythingStored(t: TestApp): Promise<string> {
     ),
   );
   const prefix = process.env.REDIS_KEY_PREFIX!;
-  const keys = await t.redis.client.keys(`${prefix}*`);
+  const keys = await keysWithPrefix(t.redis.client, prefix);
   const values = await Promise.all(keys.map((k) => t.redis.client.get(k.slice(prefix.length))));
   return [...dumps.flat().map((r) => r.row), ...keys, ...values].join('\n');
 }
