@@ -138,4 +138,4 @@ function rawSignIn(port, email) {
 const plannedSeconds = () => 8 + 4 * SECONDS + 6 * SECONDS;
 
 module.exports = { main, plannedSeconds };
-if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) require('./lib').runAlone(main);

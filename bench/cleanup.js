@@ -98,6 +98,4 @@ const deadlineIn = (s) => {
 const plannedSeconds = () => 8 + ROWS / 25_000 + 3 + 2 * BASELINE_SECONDS + ROWS / 25_000;
 
 module.exports = { main, plannedSeconds };
-if (require.main === module) {
-  main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
-}
+if (require.main === module) require('./lib').runAlone(main);

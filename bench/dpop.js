@@ -110,4 +110,4 @@ const sha256 = (value) => createHash('sha256').update(value).digest('base64url')
 const plannedSeconds = () => 6 + 2 * Math.min(2, SECONDS) + 4 * SECONDS + 3 + 4 * SECONDS + 4;
 
 module.exports = { main, plannedSeconds };
-if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) require('./lib').runAlone(main);

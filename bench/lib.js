@@ -202,4 +202,17 @@ function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
 }
 
-module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+/** A scenario run on its own (`node bench/<scenario>.js`): its JSON on stdout, its Redis keys removed. */
+async function runAlone(main) {
+  let failed = false;
+  try {
+    console.log(JSON.stringify(await main(), null, 2));
+  } catch (err) {
+    console.error(err);
+    failed = true;
+  }
+  await dropRedisKeys();
+  if (failed) process.exit(1);
+}
+
+module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

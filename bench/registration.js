@@ -54,4 +54,4 @@ async function main() {
 const plannedSeconds = () => ROUNDS * (0.1 + (2 * SETTLE_MS) / 1000) + 2;
 
 module.exports = { main, plannedSeconds };
-if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) require('./lib').runAlone(main);

@@ -334,4 +334,4 @@ const plannedSeconds = () =>
   25 + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds, memorySoak };
-if (require.main === module) main().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) require('./lib').runAlone(main);

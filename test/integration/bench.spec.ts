@@ -1,15 +1,30 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { keysWithPrefix } from '../support/redis-keys';
+
+/** Keys left under a bench process's prefixes (`bench:<pid>:`, `bench-cleanup:<pid>:`). */
+async function leftoverKeys(pid: number): Promise<string[]> {
+  const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    return await keysWithPrefix(redis, `bench*:${pid}:`);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 // Keeps the benchmark scripts from rotting: every scenario once, tiny and short. No timing is
 // asserted; only that each scenario ran and produced numbers.
 describe('bench scripts', () => {
   const runScript = async (script: string, env: Record<string, string> = {}) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bench', script)], {
+    const run = promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'bench', script)], {
       env: { ...process.env, BENCH_DATABASE_BASE_URL: process.env.DATABASE_URL!.replace(/\/[^/]*$/, ''), ...env },
       maxBuffer: 10 * 1024 * 1024,
     });
+    const { stdout } = await run;
+    // The servers it started wrote under `bench:<its pid>:`; a run removes its keys as it ends.
+    expect(await leftoverKeys(run.child.pid!)).toEqual([]);
     return JSON.parse(stdout);
   };
 
