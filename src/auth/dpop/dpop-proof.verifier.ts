@@ -17,6 +17,8 @@ export type DpopRejection = 'missing' | 'malformed' | 'signature' | 'htm' | 'htu
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const MAX_PROOF_LENGTH = 4096;
+/** What `keyOf` answers every request without a proof: one settled promise, shared. */
+const NO_PROOF: Promise<null> = Promise.resolve(null);
 
 /**
  * Checks DPoP proofs (RFC 9449 §4.3): a JWT signed by the key in its own header, naming this
@@ -24,8 +26,6 @@ const MAX_PROOF_LENGTH = 4096;
  * instance), with `ath` = the access token's hash on guarded routes, and the server nonce when
  * nonces are on. Returns the key's SHA-256 JWK thumbprint, which sessions are bound to.
  */
-const NO_PROOF: Promise<null> = Promise.resolve(null);
-
 @Injectable()
 export class DpopProofVerifier {
   private readonly nonces: DpopNonces | null;
