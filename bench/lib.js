@@ -155,7 +155,8 @@ async function seedChains(port, count, password = 'bench password 0123') {
 
 /**
  * Closed loop: every chain is one client that refreshes, takes the successor, and refreshes
- * again, until `until()` says stop. Returns throughput and latency percentiles (ms).
+ * again, until `until()` says stop. Returns throughput and latency percentiles (ms), and the
+ * latencies themselves (`latencies`, not enumerable).
  * `headersFor()` adds headers to each request (a DPoP proof).
  */
 async function refreshLoad(port, chains, until, headersFor = () => ({})) {
@@ -178,7 +179,8 @@ async function refreshLoad(port, chains, until, headersFor = () => ({})) {
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return summarize(latencies, seconds, errors);
+  // The raw latencies ride along, out of the JSON, so that percentiles can pool several turns.
+  return Object.defineProperty(summarize(latencies, seconds, errors), 'latencies', { value: latencies, enumerable: false });
 }
 
 function summarize(latencies, seconds, errors = 0) {

@@ -74,7 +74,8 @@ async function main() {
   await lib.dropDatabase('bench_probe');
   await lib.dropRedisKeys();
   const sum = (xs, key) => xs.reduce((a, b) => a + b[key], 0);
-  const list = (xs) => xs.map((x) => x.rps).join(' / ');
+  // Per round: throughput and the server's CPU µs per request (the first round carries the JIT's warm-up).
+  const list = (xs) => xs.map((x) => `${x.rps} (${x.cpuUs.toFixed(0)} µs)`).join(' / ');
   // CPU per request over all rounds: total CPU time / total requests.
   const cpuPerRequest = (xs) => xs.reduce((a, x) => a + x.cpuUs * x.requests, 0) / sum(xs, 'requests');
   for (const [scenario, { floor, ...builds }] of Object.entries(results)) {

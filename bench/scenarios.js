@@ -7,8 +7,9 @@ const os = require('node:os');
 const path = require('node:path');
 const argon2 = require('argon2');
 const { Client } = require('pg');
-const { ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round } = require('./lib');
+const { ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
+const { turnOrder } = require('./turns');
 const { buildPeer } = require('./peers/build');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -40,6 +41,7 @@ const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 10
 // Each side's warm-up before it is measured (statement cache, JIT): 2 s, shorter in the tiny
 // runs of `npm test`.
 const WARM_UP_SECONDS = Math.min(2, SECONDS);
+const START_WARM_UP_SECONDS = Math.min(5, SECONDS);
 // The soak's own warm-up and sampling interval: 3 s and every 5 s in full runs; shorter in the
 // test suite's smoke run, which only checks that the soak produces numbers.
 const SOAK_WARM_UP_SECONDS = Math.min(3, SECONDS);
@@ -47,23 +49,36 @@ const SOAK_SAMPLE_MS = Math.min(5000, Math.max(1000, (SOAK_SECONDS * 1000) / 30)
 const ratio = (a, b) => round(a / b);
 
 /** autocannon for fixed requests (guarded, login): requests/s and latency percentiles. */
-async function cannon(port, opts) {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}`, duration: SECONDS, ...opts });
+async function cannon(port, opts, seconds = SECONDS) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}`, duration: seconds, ...opts });
   return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
 }
 
+// Each side's measuring time (2 × SECONDS) is cut into TURNS turns of at least a second.
+const TURNS = Math.max(2, Math.round((2 * SECONDS) / Math.max(1, (2 * SECONDS) / Number(process.env.BENCH_TURNS ?? 4))));
+const TURN_SECONDS = (2 * SECONDS) / TURNS;
+
 /**
- * Runs `measure(port)` four times, alternating product, floor, product, floor, and compares
- * the means: a neighbour's load on this machine comes and goes over seconds, so each side gets
- * an early and a late turn.
+ * Measures each side (`sides`: name → what `measure` takes) in TURNS short turns, in an order
+ * that reverses every round (bench/turns.js), and returns each side's turns. This machine speeds
+ * up and slows down over tens of seconds (a neighbour's load, the first minute after start-up):
+ * with product, floor, product, floor, a steady trend read as a gap between the two.
+ */
+async function interleaved(sides, measure) {
+  const names = Object.keys(sides);
+  const turns = Object.fromEntries(names.map((name) => [name, []]));
+  for (let i = 0; i < TURNS; i++) {
+    for (const name of turnOrder(names, i)) turns[name].push(await measure(sides[name], TURN_SECONDS));
+  }
+  return turns;
+}
+
+/**
+ * Product against floor (and peers or rungs beside them), interleaved: `measure(port, seconds)`
+ * runs one turn. Each side's figures are over all its turns.
  */
 async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }, peers = {}) {
-  const runs = { product: [], floor: [], ...Object.fromEntries(Object.keys(peers).map((name) => [name, []])) };
-  for (let i = 0; i < 2; i++) {
-    runs.product.push(await measure(ports.product));
-    runs.floor.push(await measure(ports.floor));
-    for (const [name, port] of Object.entries(peers)) runs[name].push(await measure(port));
-  }
+  const runs = await interleaved({ product: ports.product, floor: ports.floor, ...peers }, measure);
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
   const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
@@ -71,11 +86,21 @@ async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_POR
   return result;
 }
 
-/** Mean rps and latency percentiles of several runs of one side; counts are summed. */
+/**
+ * One side's figures over its turns: mean throughput (turns are equally long), counts summed.
+ * Latency percentiles over all the turns' requests together when the turns kept them (refresh
+ * chains); autocannon keeps only its own percentiles, so those are the turns' mean.
+ */
 function meanOf(runs) {
   const sum = (key) => runs.reduce((total, r) => total + (r[key] ?? 0), 0);
   const mean = (key) => round(sum(key) / runs.length);
-  return { rps: mean('rps'), p50: mean('p50'), p99: mean('p99'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
+  const pooled = runs.every((r) => r.latencies) ? percentilesOf(runs.flatMap((r) => [...r.latencies])) : { p50: mean('p50'), p99: mean('p99') };
+  return { rps: mean('rps'), ...pooled, requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
+}
+
+function percentilesOf(latencies) {
+  const { p50, p99 } = summarize(latencies, 1);
+  return { p50, p99 };
 }
 
 async function seedRows(url, rows) {
@@ -105,13 +130,17 @@ async function seedRows(url, rows) {
 
 async function refreshScenario(chains) {
   const out = {};
+  // Right after start-up every server runs slower for a while (JIT, connection and statement
+  // caches): first a longer warm-up of each side, at 16 connections, then the usual one per step.
+  progress.phase('core: warm-up after start-up', 5 * (2 + Object.keys(BESIDE).length));
+  for (const port of [API_PORT, FLOOR_PORT, ...Object.values(BESIDE)]) await refreshLoad(port, chains.slice(0, 16), deadlineIn(START_WARM_UP_SECONDS));
   for (const c of CONNECTIONS) {
     progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs rungs and peers`, 10 + 10 * SECONDS);
     const group = chains.slice(0, c);
     await refreshLoad(API_PORT, group, deadlineIn(WARM_UP_SECONDS));
     await refreshLoad(FLOOR_PORT, group, deadlineIn(WARM_UP_SECONDS));
     for (const port of Object.values(BESIDE)) await refreshLoad(port, group, deadlineIn(WARM_UP_SECONDS));
-    out[c] = await sideBySide((port) => refreshLoad(port, group, deadlineIn(SECONDS)), undefined, BESIDE);
+    out[c] = await sideBySide((port, seconds) => refreshLoad(port, group, deadlineIn(seconds)), undefined, BESIDE);
   }
   return out;
 }
@@ -278,26 +307,28 @@ async function main() {
     progress.phase('core: unnamed vs named statements, 16 connections', 2 + 4 * SECONDS);
     const sixteen = chains.slice(0, 16);
     await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(WARM_UP_SECONDS));
-    results.unnamedStatements = await sideBySide((port) => refreshLoad(port, sixteen, deadlineIn(SECONDS)), { product: UNNAMED_PORT, floor: API_PORT });
+    results.unnamedStatements = await sideBySide((port, seconds) => refreshLoad(port, sixteen, deadlineIn(seconds)), { product: UNNAMED_PORT, floor: API_PORT });
 
     progress.phase('core: guarded GET /auth/me, product vs floor vs rungs and peers', 10 * SECONDS);
     const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
     const fresh = await request(API_PORT, 'POST', '/auth/refresh', { refreshToken: chains[0].refreshToken }, { 'x-token-transport': 'body' });
     chains[0].refreshToken = fresh.body.refreshToken;
     bearer.authorization = `Bearer ${fresh.body.accessToken}`;
-    results.guarded = await sideBySide((port) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }), undefined, BESIDE);
+    const guarded = (port, seconds) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }, seconds);
+    // Until 2026-11-29 evening the guarded route ran its first requests inside the measured turns.
+    for (const port of [API_PORT, FLOOR_PORT, ...Object.values(BESIDE)]) await guarded(port, WARM_UP_SECONDS);
+    results.guarded = await sideBySide(guarded, undefined, BESIDE);
 
     progress.phase('core: login and its timing parity', 8 * SECONDS);
     const loginBody = (password, email = chains[1].email) => JSON.stringify({ email, password });
     const loginOpts = (body) => ({ connections: 4, method: 'POST', headers: { 'content-type': 'application/json', 'x-token-transport': 'body' }, body });
-    results.login = await sideBySide((port) => cannon(port, { ...loginOpts(loginBody(PASSWORD)), url: `http://127.0.0.1:${port}/auth/login` }));
-    // Two turns each, alternating like sideBySide: with one turn per side, a neighbour's load
-    // during one of them read as a parity gap (1.17× on 2026-11-29 14:35).
-    const parityTurns = { wrong: [], unknown: [] };
-    for (let i = 0; i < 2; i++) {
-      parityTurns.wrong.push(await cannon(API_PORT, { ...loginOpts(loginBody('wrong password 99')), url: `http://127.0.0.1:${API_PORT}/auth/login` }));
-      parityTurns.unknown.push(await cannon(API_PORT, { ...loginOpts(loginBody('wrong password 99', 'nobody@bench.test')), url: `http://127.0.0.1:${API_PORT}/auth/login` }));
-    }
+    results.login = await sideBySide((port, seconds) => cannon(port, { ...loginOpts(loginBody(PASSWORD)), url: `http://127.0.0.1:${port}/auth/login` }, seconds));
+    // Interleaved like product and floor: with one turn per side, a neighbour's load during one
+    // of them read as a parity gap (1.17× on 2026-11-29 14:35).
+    const parityTurns = await interleaved(
+      { wrong: loginBody('wrong password 99'), unknown: loginBody('wrong password 99', 'nobody@bench.test') },
+      (body, seconds) => cannon(API_PORT, { ...loginOpts(body), url: `http://127.0.0.1:${API_PORT}/auth/login` }, seconds),
+    );
     const [wrong, unknown] = [meanOf(parityTurns.wrong), meanOf(parityTurns.unknown)];
     results.loginParity = { wrongPassword: wrong, unknownEmail: unknown, p50Ratio: ratio(unknown.p50, wrong.p50), rpsRatio: ratio(unknown.rps, wrong.rps) };
 
@@ -331,7 +362,7 @@ async function main() {
 
 /** What a run of this scenario takes, roughly (for the progress line). */
 const plannedSeconds = () =>
-  25 + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
+  25 + (START_WARM_UP_SECONDS + WARM_UP_SECONDS) * (2 + Object.keys(BESIDE).length) + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds, memorySoak };
 if (require.main === module) require('./lib').runAlone(main);
