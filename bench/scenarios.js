@@ -54,8 +54,9 @@ async function cannon(port, opts, seconds = SECONDS) {
   return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
 }
 
-// Each side's measuring time (2 × SECONDS) is cut into TURNS turns of at least a second.
-const TURNS = Math.max(2, Math.round((2 * SECONDS) / Math.max(1, (2 * SECONDS) / Number(process.env.BENCH_TURNS ?? 4))));
+// Each side's measuring time (2 × SECONDS) is cut into TURNS turns (BENCH_TURNS, 4), none
+// shorter than a second, at least two.
+const TURNS = Math.max(2, Math.min(Number(process.env.BENCH_TURNS ?? 4), Math.floor(2 * SECONDS)));
 const TURN_SECONDS = (2 * SECONDS) / TURNS;
 
 /**
