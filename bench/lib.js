@@ -2,6 +2,7 @@
 // started as a child process (pinned to one core where taskset exists), and a closed-loop
 // load generator whose clients each follow their own refresh chain.
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { migrate, dropDatabase: dropDatabaseAt } = require('../scripts/migrate');
@@ -83,7 +84,7 @@ async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [], scri
   }
   return {
     child,
-    rssKb: () => Number(require('node:fs').readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]),
+    rssKb: () => Number(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]),
     stop: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
@@ -204,6 +205,20 @@ function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
 }
 
+/**
+ * What a server's preloaded `bench/memory-probe.js` reports now: it writes MEMORY_PROBE_FILE
+ * (`file`) on SIGUSR2.
+ */
+async function readMemoryProbe(server, file) {
+  fs.rmSync(file, { force: true });
+  server.child.kill('SIGUSR2');
+  for (let waited = 0; !fs.existsSync(file); waited += 10) {
+    if (waited > 5000) throw new Error('memory probe did not answer');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
 /** A scenario run on its own (`node bench/<scenario>.js`): its JSON on stdout, its Redis keys removed. */
 async function runAlone(main) {
   let failed = false;
@@ -217,4 +232,4 @@ async function runAlone(main) {
   if (failed) process.exit(1);
 }
 
-module.exports = { startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+module.exports = { readMemoryProbe, startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

@@ -10,16 +10,24 @@
 //   PROBE_FASTIFY=1 node bench/probe.js 4         also the floor's handlers as bare Fastify routes
 //   PROBE_NEST=1 node bench/probe.js 4            also the floor's handlers behind a bare Nest controller
 //   PROBE_BARE=1 node bench/probe.js 4            also the floor without the product's response headers
+//   PROBE_GC=1 node bench/probe.js 4              also each turn's scavenges (bench/memory-probe.js
+//                                                 preloaded): a side that waited long runs many more
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 5);
 // A server's CPU time (user + system, clock ticks of 10 ms) from /proc: CPU per request is
 // steadier than throughput when a neighbour slows the whole machine down.
 const cpuMs = (pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t) * 10, 0);
 const ONLY = process.env.PROBE_ONLY;
+const GC = Boolean(process.env.PROBE_GC);
+
+/** The scavenges a server has run so far, from its preloaded memory probe. */
+const scavenges = async (server, file) => (await lib.readMemoryProbe(server, file)).gcCounts.Scavenge ?? 0;
 const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
 
 async function measureMe(port, bearer) {
@@ -45,29 +53,37 @@ async function main() {
   const profIdx = process.argv.indexOf('--prof');
   const profDir = profIdx > 0 ? process.argv[profIdx + 1] : undefined;
   const url = await lib.freshDatabase('bench_probe');
-  const nodeArgs = (name) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${name}`] : []);
-  const servers = [
-    ['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, nodeArgs: nodeArgs('product') }), 3901],
-    ['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0, nodeArgs: nodeArgs('floor') }), 3902],
+  // PROBE_GC: each server's memory probe writes to a file of its own port.
+  const gcFile = (port) => path.join(os.tmpdir(), `probe-gc-${process.pid}-${port}.json`);
+  const withProbe = (port, env = {}) => (GC ? { ...env, MEMORY_PROBE_FILE: gcFile(port) } : env);
+  const nodeArgs = (name) => [
+    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${name}`] : []),
+    ...(GC ? ['--require', path.join(__dirname, 'memory-probe.js')] : []),
   ];
-  if (process.env.PROBE_FASTIFY) servers.push(['floor on Fastify', await lib.startFloor({ databaseUrl: url, port: 3904, cpus: 0, env: { FLOOR_HTTP: 'fastify' }, nodeArgs: nodeArgs('floor-fastify') }), 3904]);
-  if (process.env.PROBE_NEST) servers.push(['floor in Nest', await lib.startFloor({ databaseUrl: url, port: 3905, cpus: 0, env: { FLOOR_HTTP: 'nest' }, nodeArgs: nodeArgs('floor-nest') }), 3905]);
-  if (process.env.PROBE_BARE) servers.push(['floor, bare headers', await lib.startFloor({ databaseUrl: url, port: 3906, cpus: 0, env: { FLOOR_HEADERS: 'bare' } }), 3906]);
-  if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, script: process.env.PROBE_BEFORE }), 3903]);
+  const servers = [
+    ['product', await lib.startApi({ databaseUrl: url, port: 3901, cpus: 0, env: withProbe(3901), nodeArgs: nodeArgs('product') }), 3901],
+    ['floor', await lib.startFloor({ databaseUrl: url, port: 3902, cpus: 0, env: withProbe(3902), nodeArgs: nodeArgs('floor') }), 3902],
+  ];
+  if (process.env.PROBE_FASTIFY) servers.push(['floor on Fastify', await lib.startFloor({ databaseUrl: url, port: 3904, cpus: 0, env: withProbe(3904, { FLOOR_HTTP: 'fastify' }), nodeArgs: nodeArgs('floor-fastify') }), 3904]);
+  if (process.env.PROBE_NEST) servers.push(['floor in Nest', await lib.startFloor({ databaseUrl: url, port: 3905, cpus: 0, env: withProbe(3905, { FLOOR_HTTP: 'nest' }), nodeArgs: nodeArgs('floor-nest') }), 3905]);
+  if (process.env.PROBE_BARE) servers.push(['floor, bare headers', await lib.startFloor({ databaseUrl: url, port: 3906, cpus: 0, env: withProbe(3906, { FLOOR_HEADERS: 'bare' }), nodeArgs: nodeArgs('floor-bare') }), 3906]);
+  if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, env: withProbe(3903), nodeArgs: nodeArgs('before'), script: process.env.PROBE_BEFORE }), 3903]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
   const sides = () => Object.fromEntries(servers.map(([name]) => [name, []]));
   const results = { me: sides(), refresh: sides(), login: sides() };
-  const withCpu = async (server, measure) => {
+  const withCpu = async (server, port, measure) => {
+    const scavengesBefore = GC ? await scavenges(server, gcFile(port)) : 0;
     const before = cpuMs(server.child.pid);
     const r = await measure();
-    return { ...r, cpuUs: ((cpuMs(server.child.pid) - before) * 1000) / Math.max(1, r.requests) };
+    const cpuUs = ((cpuMs(server.child.pid) - before) * 1000) / Math.max(1, r.requests);
+    return { ...r, cpuUs, ...(GC && { scavenges: (await scavenges(server, gcFile(port))) - scavengesBefore }) };
   };
   for (let i = 0; i < rounds; i++) {
     for (const [name, server, port] of servers) {
-      if (!ONLY || ONLY === 'me') results.me[name].push(await withCpu(server, () => measureMe(port, bearer)));
-      if (!ONLY || ONLY === 'refresh') results.refresh[name].push(await withCpu(server, () => measureRefresh(port, chains)));
-      if (ONLY === 'login') results.login[name].push(await withCpu(server, () => measureLogin(port, chains[1])));
+      if (!ONLY || ONLY === 'me') results.me[name].push(await withCpu(server, port, () => measureMe(port, bearer)));
+      if (!ONLY || ONLY === 'refresh') results.refresh[name].push(await withCpu(server, port, () => measureRefresh(port, chains)));
+      if (ONLY === 'login') results.login[name].push(await withCpu(server, port, () => measureLogin(port, chains[1])));
     }
   }
   await Promise.all(servers.map(([, server]) => server.stop()));
@@ -75,7 +91,7 @@ async function main() {
   await lib.dropRedisKeys();
   const sum = (xs, key) => xs.reduce((a, b) => a + b[key], 0);
   // Per round: throughput and the server's CPU µs per request (the first round carries the JIT's warm-up).
-  const list = (xs) => xs.map((x) => `${x.rps} (${x.cpuUs.toFixed(0)} µs)`).join(' / ');
+  const list = (xs) => xs.map((x) => `${x.rps} (${x.cpuUs.toFixed(0)} µs${GC ? `, ${x.scavenges} scavenges` : ''})`).join(' / ');
   // CPU per request over all rounds: total CPU time / total requests.
   const cpuPerRequest = (xs) => xs.reduce((a, x) => a + x.cpuUs * x.requests, 0) / sum(xs, 'requests');
   for (const [scenario, { floor, ...builds }] of Object.entries(results)) {

@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const argon2 = require('argon2');
 const { Client } = require('pg');
-const { ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
+const { readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
 const { turnOrder } = require('./turns');
 const { buildPeer } = require('./peers/build');
@@ -215,15 +215,7 @@ async function memorySoak(url, group) {
 async function soakOne(url, group, script, port, env = {}) {
   const file = path.join(os.tmpdir(), `memory-probe-${process.pid}-${port}.json`);
   const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: ['--expose-gc', '--require', path.join(__dirname, 'memory-probe.js')], script });
-  const probe = async () => {
-    fs.rmSync(file, { force: true });
-    server.child.kill('SIGUSR2');
-    for (let waited = 0; !fs.existsSync(file); waited += 10) {
-      if (waited > 5000) throw new Error('memory probe did not answer');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  };
+  const probe = () => readMemoryProbe(server, file);
   try {
     await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS)); // warm-up: the statement cache, JIT
     const samples = [];
