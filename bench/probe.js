@@ -25,10 +25,10 @@ const SECONDS = Number(process.env.PROBE_SECONDS ?? 5);
 const cpuMs = (pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t) * 10, 0);
 const ONLY = process.env.PROBE_ONLY;
 const GC = Boolean(process.env.PROBE_GC);
+const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
 
 /** The scavenges a server has run so far, from its preloaded memory probe. */
 const scavenges = async (server, file) => (await lib.readMemoryProbe(server, file)).gcCounts.Scavenge ?? 0;
-const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
 
 async function measureMe(port, bearer) {
   const r = await autocannon({ url: `http://127.0.0.1:${port}/auth/me`, connections: CONNECTIONS, duration: SECONDS, headers: bearer });
