@@ -9,7 +9,7 @@ const argon2 = require('argon2');
 const { Client } = require('pg');
 const { readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
-const { turnOrder } = require('./turns');
+const { turnGroups, turnOrder } = require('./turns');
 const { buildPeer } = require('./peers/build');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -33,8 +33,8 @@ const FASTIFY_FLOOR_PORT = 3919;
 const NEST_FLOOR_PORT = 3920;
 const RUNGS = { 'floor on Fastify': FASTIFY_FLOOR_PORT, 'floor in Nest': NEST_FLOOR_PORT };
 const BESIDE = { ...RUNGS, ...PEERS };
-// Every server a product-vs-floor comparison measures, for their warm-ups.
-const COMPARED_PORTS = [API_PORT, FLOOR_PORT, ...Object.values(BESIDE)];
+// How many servers a product-vs-floor comparison measures: product, floor and those beside.
+const SIDES = 2 + Object.keys(BESIDE).length;
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
@@ -43,7 +43,8 @@ const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 10
 // Each side's warm-up before it is measured (statement cache, JIT): 2 s, shorter in the tiny
 // runs of `npm test`.
 const WARM_UP_SECONDS = Math.min(2, SECONDS);
-const START_WARM_UP_SECONDS = Math.min(5, SECONDS);
+// A group's warm-up after an idle spell (sideBySide): 12 s of load each, in full runs.
+const STEADY_WARM_UP_SECONDS = Math.min(12, 2 * SECONDS);
 // The soak's own warm-up and sampling interval: 3 s and every 5 s in full runs; shorter in the
 // test suite's smoke run, which only checks that the soak produces numbers.
 const SOAK_WARM_UP_SECONDS = Math.min(3, SECONDS);
@@ -77,15 +78,39 @@ async function interleaved(sides, measure) {
 }
 
 /**
- * Product against floor (and peers or rungs beside them), interleaved: `measure(port, seconds)`
- * runs one turn. Each side's figures are over all its turns.
+ * Brings a group's sides to their steady state after an idle spell: each runs `seconds` of load
+ * in turn-long chunks, alternating, so none idles long in between. V8 shrinks the young
+ * generation of a process idle for more than a few seconds, and it takes about 10 s of load to
+ * grow back; until then a scavenge comes every few requests (BENCHMARKS.md, "Idle waits
+ * between turns").
  */
-async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }, peers = {}) {
-  const runs = await interleaved({ product: ports.product, floor: ports.floor, ...peers }, measure);
+async function warmUp(group, measure, seconds = STEADY_WARM_UP_SECONDS) {
+  const names = Object.keys(group);
+  const chunks = Math.max(1, Math.round(seconds / TURN_SECONDS));
+  for (let i = 0; i < chunks; i++) for (const name of turnOrder(names, i)) await measure(group[name], seconds / chunks);
+}
+
+/**
+ * Product against floor, then the rungs and peers beside them (`beside`: name → port), group by
+ * group (bench/turns.js): product and floor take their turns alone, the others two at a time, so
+ * no side waits more than two turns (6 s); each group is warmed up to its steady state right before.
+ * `measure(port, seconds)` runs one turn; each side's figures are over all its turns.
+ */
+async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_PORT }, beside = {}, { steady = true } = {}) {
+  const runs = {};
+  for (const group of turnGroups({ product: ports.product, floor: ports.floor }, beside)) {
+    if (steady) await warmUp(group, measure);
+    Object.assign(runs, await interleaved(group, measure));
+  }
+  return comparison(runs, Object.keys(beside));
+}
+
+/** Product against floor over their turns (`runs`: side → turns), and the sides beside them. */
+function comparison(runs, besideNames = []) {
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
   const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
-  if (Object.keys(peers).length) result.peers = Object.fromEntries(Object.keys(peers).map((name) => [name, meanOf(runs[name])]));
+  if (besideNames.length) result.peers = Object.fromEntries(besideNames.map((name) => [name, meanOf(runs[name])]));
   return result;
 }
 
@@ -131,19 +156,26 @@ async function seedRows(url, rows) {
   return n;
 }
 
+/**
+ * Refresh at each connection count, group by group (bench/turns.js): one group runs all its
+ * counts before the next starts, so a group is idle once, not before every count, and one warm-up
+ * brings it back to its steady state.
+ */
 async function refreshScenario(chains) {
-  const out = {};
-  // Right after start-up every server runs slower for a while (JIT, connection and statement
-  // caches): first a longer warm-up of each side, at 16 connections, then the usual one per step.
-  progress.phase('core: warm-up after start-up', START_WARM_UP_SECONDS * COMPARED_PORTS.length);
-  for (const port of COMPARED_PORTS) await refreshLoad(port, chains.slice(0, 16), deadlineIn(START_WARM_UP_SECONDS));
-  for (const c of CONNECTIONS) {
-    progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, product vs floor vs rungs and peers`, 10 + 10 * SECONDS);
-    const group = chains.slice(0, c);
-    for (const port of COMPARED_PORTS) await refreshLoad(port, group, deadlineIn(WARM_UP_SECONDS));
-    out[c] = await sideBySide((port, seconds) => refreshLoad(port, group, deadlineIn(seconds)), undefined, BESIDE);
+  const runs = Object.fromEntries(CONNECTIONS.map((c) => [c, {}]));
+  const load = (group) => (port, seconds) => refreshLoad(port, group, deadlineIn(seconds));
+  for (const group of turnGroups({ product: API_PORT, floor: FLOOR_PORT }, BESIDE)) {
+    const names = Object.keys(group).join(', ');
+    progress.phase(`core: refresh warm-up, ${names}`, STEADY_WARM_UP_SECONDS * Object.keys(group).length);
+    await warmUp(group, load(chains.slice(0, 16)));
+    for (const c of CONNECTIONS) {
+      progress.phase(`core: refresh, ${c} connection${c === 1 ? '' : 's'}, ${names}`, Object.keys(group).length * (WARM_UP_SECONDS + 2 * SECONDS));
+      // The first requests at a new count (new chains, more connections) fall outside the turns.
+      for (const port of Object.values(group)) await load(chains.slice(0, c))(port, WARM_UP_SECONDS);
+      Object.assign(runs[c], await interleaved(group, load(chains.slice(0, c))));
+    }
   }
-  return out;
+  return Object.fromEntries(CONNECTIONS.map((c) => [c, comparison(runs[c], Object.keys(BESIDE))]));
 }
 
 async function naiveScenario(url, count) {
@@ -297,25 +329,25 @@ async function main() {
     results.refresh = await refreshScenario(chains);
     // What ?pgbouncer=true costs: the same build with unnamed statements ("product" below)
     // against named ones ("floor" below), alternating, 16 connections straight to Postgres.
-    progress.phase('core: unnamed vs named statements, 16 connections', 2 + 4 * SECONDS);
+    progress.phase('core: unnamed vs named statements, 16 connections', 2 * (STEADY_WARM_UP_SECONDS + 2 * SECONDS));
     const sixteen = chains.slice(0, 16);
-    await refreshLoad(UNNAMED_PORT, sixteen, deadlineIn(WARM_UP_SECONDS));
     results.unnamedStatements = await sideBySide((port, seconds) => refreshLoad(port, sixteen, deadlineIn(seconds)), { product: UNNAMED_PORT, floor: API_PORT });
 
-    progress.phase('core: guarded GET /auth/me, product vs floor vs rungs and peers', 10 * SECONDS);
+    progress.phase('core: guarded GET /auth/me, product vs floor, then rungs and peers', SIDES * (STEADY_WARM_UP_SECONDS + 2 * SECONDS));
     const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
     const fresh = await request(API_PORT, 'POST', '/auth/refresh', { refreshToken: chains[0].refreshToken }, { 'x-token-transport': 'body' });
     chains[0].refreshToken = fresh.body.refreshToken;
     bearer.authorization = `Bearer ${fresh.body.accessToken}`;
     const guarded = (port, seconds) => cannon(port, { connections: 16, url: `http://127.0.0.1:${port}/auth/me`, headers: bearer }, seconds);
-    // No side's first guarded requests (JIT, the lookup's statement) fall inside a measured turn.
-    for (const port of COMPARED_PORTS) await guarded(port, WARM_UP_SECONDS);
+    // The warm-up also keeps each side's first guarded requests (JIT, the lookup's statement) out of the turns.
     results.guarded = await sideBySide(guarded, undefined, BESIDE);
 
     progress.phase('core: login and its timing parity', 8 * SECONDS);
     const loginBody = (password, email = chains[1].email) => JSON.stringify({ email, password });
     const loginOpts = (body) => ({ connections: 4, method: 'POST', headers: { 'content-type': 'application/json', 'x-token-transport': 'body' }, body });
-    results.login = await sideBySide((port, seconds) => cannon(port, { ...loginOpts(loginBody(PASSWORD)), url: `http://127.0.0.1:${port}/auth/login` }, seconds));
+    // No warm-up: argon2 takes the time here, and the sides have just served the guarded runs.
+    const login = (port, seconds) => cannon(port, { ...loginOpts(loginBody(PASSWORD)), url: `http://127.0.0.1:${port}/auth/login` }, seconds);
+    results.login = await sideBySide(login, undefined, {}, { steady: false });
     // Interleaved like product and floor: with one turn per side, a neighbour's load during one
     // of them read as a parity gap (1.17× on 2026-11-29 14:35).
     const parityTurns = await interleaved(
@@ -355,7 +387,7 @@ async function main() {
 
 /** What a run of this scenario takes, roughly (for the progress line). */
 const plannedSeconds = () =>
-  25 + (START_WARM_UP_SECONDS + WARM_UP_SECONDS) * COMPARED_PORTS.length + CONNECTIONS.length * (10 + 10 * SECONDS) + (2 + 4 * SECONDS) + 10 * SECONDS + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
+  25 + SIDES * (STEADY_WARM_UP_SECONDS + CONNECTIONS.length * (WARM_UP_SECONDS + 2 * SECONDS)) + 2 * (STEADY_WARM_UP_SECONDS + 2 * SECONDS) + SIDES * (STEADY_WARM_UP_SECONDS + 2 * SECONDS) + 6 * SECONDS + (2 * SECONDS + 2 + SCALE_ROWS / 40_000) + (2 * SECONDS + 3) + 3 * (SOAK_SECONDS + 6);
 
 module.exports = { main, plannedSeconds, memorySoak };
 if (require.main === module) require('./lib').runAlone(main);

@@ -10,4 +10,17 @@ function turnOrder(names, turn) {
   return turn % 2 ? [...names].reverse() : [...names];
 }
 
-module.exports = { turnOrder };
+/**
+ * The groups that take their turns together: `first` (product and floor) on its own, then the
+ * sides `beside` it (rungs, peers) two at a time, each an object name → what the measure takes.
+ * In a group of two, turns run A B B A A B ...: no side waits more than two turns for its next,
+ * where five sides in one reversing order left the ends idle for eight.
+ */
+function turnGroups(first, beside = {}) {
+  const entries = Object.entries(beside);
+  const pairs = [];
+  for (let i = 0; i < entries.length; i += 2) pairs.push(Object.fromEntries(entries.slice(i, i + 2)));
+  return [first, ...pairs];
+}
+
+module.exports = { turnGroups, turnOrder };

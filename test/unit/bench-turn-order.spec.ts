@@ -1,7 +1,16 @@
 // The bench interleaves the sides of a comparison so that a steady drift of the machine's speed
 // favours none of them (bench/turns.js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { turnOrder } = require('../../bench/turns') as { turnOrder: (names: string[], turn: number) => string[] };
+const { turnGroups, turnOrder } = require('../../bench/turns') as {
+  turnOrder: (names: string[], turn: number) => string[];
+  turnGroups: (first: Record<string, number>, beside?: Record<string, number>) => Record<string, number>[];
+};
+
+/** The longest wait, in turns, between two turns of one side, when `names` run `turns` rounds. */
+function longestWait(names: string[], turns: number): number {
+  const slots = Array.from({ length: turns }, (_, t) => turnOrder(names, t)).flat();
+  return Math.max(...names.map((n) => Math.max(...slots.flatMap((s, i) => (s === n ? [i] : [])).map((i, k, all) => (k ? i - all[k - 1] - 1 : 0)))));
+}
 
 /** Each side's mean throughput when the machine speeds up by one unit per turn slot. */
 function underLinearDrift(names: string[], turns: number): Record<string, number> {
@@ -27,5 +36,16 @@ describe('bench turn order', () => {
     // What the order fixed before: product first every turn reads slower than the floor.
     const fixed = { product: (100 + 104 + 108 + 112) / 4, floor: (101 + 105 + 109 + 113) / 4 };
     expect(fixed.product).toBeLessThan(fixed.floor);
+  });
+
+  it('puts product and floor in a group of their own and the others two at a time', () => {
+    const groups = turnGroups({ product: 1, floor: 2 }, { fastify: 3, nest: 4, passport: 5 });
+    expect(groups.map((g) => Object.keys(g).join(' '))).toEqual(['product floor', 'fastify nest', 'passport']);
+    expect(turnGroups({ product: 1, floor: 2 })).toEqual([{ product: 1, floor: 2 }]);
+  });
+
+  it('keeps every side of a group of two within two turns of its next, where five sides in one order wait eight', () => {
+    expect(longestWait(['product', 'floor'], 4)).toBe(2);
+    expect(longestWait(['product', 'floor', 'fastify', 'nest', 'passport'], 4)).toBe(8);
   });
 });
