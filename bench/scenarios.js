@@ -282,6 +282,7 @@ async function soakOne(url, group, script, port, env = {}) {
       heap: growthOf('heapKb'),
       bytesPerRequest: Math.round((last.allocatedBytes - first.allocatedBytes) / Math.max(1, soak.requests)),
       liveHeapKb: Math.round(afterGc.heapUsed / 1024),
+      heapBeforeGcKb: Math.round(last.heapUsed / 1024),
       rssAfterGcKb: Math.round(afterGc.rss / 1024),
       samples,
     };

@@ -79,9 +79,11 @@ describe('bench scripts', () => {
         expect(r.memory[side][key].late.meanKb).toBeGreaterThan(0);
       }
       expect(r.memory[side].bytesPerRequest).toBeGreaterThan(0);
-      // After a full collection the live heap is below what the process held under load.
+      // After a full collection the live heap is below what the process held right after the
+      // load. (Not below the late window's peak: in this 5 s smoke soak the once-a-second
+      // samples can all land just after scavenges, below a live heap that grew since.)
       expect(r.memory[side].liveHeapKb).toBeGreaterThan(0);
-      expect(r.memory[side].liveHeapKb).toBeLessThan(r.memory[side].heap.late.peakKb);
+      expect(r.memory[side].liveHeapKb).toBeLessThan(r.memory[side].heapBeforeGcKb);
     }
   }, 240000);
 });
