@@ -68,8 +68,10 @@ async function main() {
   if (failed) process.exitCode = 1;
 }
 
+/** The lowest and highest of a comparison's turn-by-turn ratios (results before 2026-12-04 have none). */
+const turnSpread = (r) => (r.turnRatios?.length ? ` (turns ${Math.min(...r.turnRatios)}–${Math.max(...r.turnRatios)})` : '');
 const row = (name, r) =>
-  `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×** | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** |`;
+  `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×**${turnSpread(r)} | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** |`;
 const peerRows = (name, r) =>
   Object.entries(r.peers ?? {}).map(([peer, p]) => `| ${name}: ${peer} | ${p.rps} req/s | p50 / p99 ${p.p50} / ${p.p99} ms | product ${r.product.rps} req/s: **${Math.round((r.product.rps / p.rps) * 100) / 100}×** the peer |`);
 

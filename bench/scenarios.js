@@ -9,7 +9,7 @@ const argon2 = require('argon2');
 const { Client } = require('pg');
 const { readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
-const { turnGroups, turnOrder } = require('./turns');
+const { turnGroups, turnOrder, turnRatios } = require('./turns');
 const { buildPeer } = require('./peers/build');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -109,7 +109,7 @@ async function sideBySide(measure, ports = { product: API_PORT, floor: FLOOR_POR
 function comparison(runs, besideNames = []) {
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
-  const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), p99Ratio: ratio(product.p99, floor.p99), runs };
+  const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), turnRatios: turnRatios(runs.product, runs.floor), p99Ratio: ratio(product.p99, floor.p99), runs };
   if (besideNames.length) result.peers = Object.fromEntries(besideNames.map((name) => [name, meanOf(runs[name])]));
   return result;
 }

@@ -23,4 +23,13 @@ function turnGroups(first, beside = {}) {
   return [first, ...pairs];
 }
 
-module.exports = { turnGroups, turnOrder };
+/**
+ * Product against floor turn by turn: turn i of each side ran next to the other's turn i (A B,
+ * then B A), so a turn's ratio is taken under nearly the same machine. The spread of these says
+ * how far the machine's noise moves a comparison; the headline ratio stays the ratio of means.
+ */
+function turnRatios(productTurns, floorTurns, key = 'rps') {
+  return productTurns.map((turn, i) => Math.round((turn[key] / floorTurns[i][key]) * 100) / 100);
+}
+
+module.exports = { turnGroups, turnOrder, turnRatios };

@@ -54,6 +54,9 @@ describe('bench scripts', () => {
     expect(r.refresh['4'].product.requests).toBeGreaterThan(0);
     expect(r.refresh['4'].floor.requests).toBeGreaterThan(0);
     expect(r.refresh['4'].product.errors).toBe(0);
+    // One ratio per turn, product against the floor's turn beside it (two half-second turns).
+    expect(r.refresh['4'].turnRatios).toHaveLength(r.refresh['4'].runs.product.length);
+    expect(r.refresh['4'].turnRatios.every((x: number) => x > 0)).toBe(true);
     expect(r.unnamedStatements.product.requests).toBeGreaterThan(0); // DATABASE_PREPARED_STATEMENTS=false
     expect(r.unnamedStatements.product.errors).toBe(0);
     const peer = 'NestJS + passport-jwt'; // bench/peers/nest-passport.ts, on the same chains

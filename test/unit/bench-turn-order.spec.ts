@@ -1,8 +1,9 @@
 // The bench interleaves the sides of a comparison so that a steady drift of the machine's speed
 // favours none of them (bench/turns.js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { turnGroups, turnOrder } = require('../../bench/turns') as {
+const { turnGroups, turnOrder, turnRatios } = require('../../bench/turns') as {
   turnOrder: (names: string[], turn: number) => string[];
+  turnRatios: (product: { rps: number }[], floor: { rps: number }[]) => number[];
   turnGroups: (first: Record<string, number>, beside?: Record<string, number>) => Record<string, number>[];
 };
 
@@ -47,5 +48,12 @@ describe('bench turn order', () => {
   it('keeps every side of a group of two within two turns of its next, where five sides in one order wait eight', () => {
     expect(longestWait(['product', 'floor'], 4)).toBe(2);
     expect(longestWait(['product', 'floor', 'fastify', 'nest', 'passport'], 4)).toBe(8);
+  });
+
+  it('takes each product turn against the floor turn run beside it, so a slow spell of the machine shows as spread, not as a gap', () => {
+    // The machine halves its speed for turns 2 and 3: both sides slow down together.
+    const product = [{ rps: 900 }, { rps: 880 }, { rps: 450 }, { rps: 440 }];
+    const floor = [{ rps: 1000 }, { rps: 1000 }, { rps: 500 }, { rps: 500 }];
+    expect(turnRatios(product, floor)).toEqual([0.9, 0.88, 0.9, 0.88]);
   });
 });
