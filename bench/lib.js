@@ -219,6 +219,19 @@ async function readMemoryProbe(server, file) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
+/**
+ * A full garbage collection in a server started with bench/memory-probe.js preloaded, its file
+ * `file` (MEMORY_PROBE_FILE) and `--expose-gc`; returns the probe's figures after it.
+ */
+async function collectGarbage(server, file) {
+  fs.writeFileSync(`${file}.gc`, '');
+  try {
+    return await readMemoryProbe(server, file);
+  } finally {
+    fs.rmSync(`${file}.gc`, { force: true });
+  }
+}
+
 /** A scenario run on its own (`node bench/<scenario>.js`): its JSON on stdout, its Redis keys removed. */
 async function runAlone(main) {
   let failed = false;
@@ -232,4 +245,4 @@ async function runAlone(main) {
   if (failed) process.exit(1);
 }
 
-module.exports = { readMemoryProbe, startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+module.exports = { collectGarbage, readMemoryProbe, startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

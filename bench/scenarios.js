@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const argon2 = require('argon2');
 const { Client } = require('pg');
-const { readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
+const { collectGarbage, readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
 const { turnGroups, turnOrder, turnRatios } = require('./turns');
 const { buildPeer } = require('./peers/build');
@@ -38,6 +38,37 @@ const SIDES = 2 + Object.keys(BESIDE).length;
 const PASSWORD = 'bench password 0123';
 // Logins fail on purpose in the parity run: the throttle must not interfere.
 const ENV = { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000', REGISTER_MAX_PER_IP: '1000000' };
+
+// Every server the comparisons measure runs with the memory probe preloaded and `gc` exposed, so
+// that its heap can be settled once, halfway through its first warm-up (settleHeaps).
+const PROBE_ARGS = ['--expose-gc', '--require', path.join(__dirname, 'memory-probe.js')];
+const probeFile = (port) => path.join(os.tmpdir(), `bench-probe-${process.pid}-${port}.json`);
+const measured = new Map(); // port → its server
+const settled = new Set(); // ports whose heap has been settled
+
+/** Starts a server the comparisons measure (`start`: startApi or startFloor), pinned to CPU 0. */
+async function startMeasured(start, url, port, env = {}, script = undefined) {
+  const server = await start({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: probeFile(port) }, nodeArgs: PROBE_ARGS, ...(script && { script }) });
+  measured.set(port, server);
+  return server;
+}
+
+/**
+ * One full collection in each of these servers, the first time they are warmed up. V8 sets a
+ * process's first old-generation limit from its start-up collection, before it has measured
+ * any load: the product's, at about 3.5 times its live heap, let its heap grow to ~100 MB over
+ * the first ~100 s of load and then ended in a memory-reducing collection that shrank its young
+ * generation, a slow spell of ~10 s that fell into the 64-connection cell in every run
+ * (BENCHMARKS.md, "The start-up heap"). A collection under load sets the limit from the load,
+ * as a long-running process has it; the floor and every other side get the same.
+ */
+async function settleHeaps(ports) {
+  for (const port of ports) {
+    if (settled.has(port) || !measured.has(port)) continue;
+    await collectGarbage(measured.get(port), probeFile(port));
+    settled.add(port);
+  }
+}
 
 const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 1000);
 // Each side's warm-up before it is measured (statement cache, JIT): 2 s, shorter in the tiny
@@ -86,8 +117,13 @@ async function interleaved(sides, measure) {
  */
 async function warmUp(group, measure, seconds = STEADY_WARM_UP_SECONDS) {
   const names = Object.keys(group);
-  const chunks = Math.max(1, Math.round(seconds / TURN_SECONDS));
-  for (let i = 0; i < chunks; i++) for (const name of turnOrder(names, i)) await measure(group[name], seconds / chunks);
+  const chunks = Math.max(2, Math.round(seconds / TURN_SECONDS));
+  for (let i = 0; i < chunks; i++) {
+    // Halfway, under load: a collection now leaves the young generation as it is (checked with
+    // --trace-gc), and the second half runs every side in its settled state before the turns.
+    if (i === chunks / 2 || i === (chunks - 1) / 2) await settleHeaps(Object.values(group));
+    for (const name of turnOrder(names, i)) await measure(group[name], seconds / chunks);
+  }
 }
 
 /**
@@ -261,8 +297,7 @@ async function soakOne(url, group, script, port, env = {}) {
     clearInterval(sampler);
     const last = await probe();
     // After the load, all garbage collected: the live heap, the steady figure.
-    fs.writeFileSync(`${file}.gc`, '');
-    const afterGc = await probe();
+    const afterGc = await collectGarbage(server, file);
     const windowOf = (from, to, key) => {
       const values = samples.filter((s) => s.t >= from && s.t < to).map((s) => s[key]);
       return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
@@ -289,7 +324,6 @@ async function soakOne(url, group, script, port, env = {}) {
   } finally {
     await server.stop();
     fs.rmSync(file, { force: true });
-    fs.rmSync(`${file}.gc`, { force: true });
   }
 }
 
@@ -312,13 +346,13 @@ function trendOf(samples, warmUp, key) {
 async function main() {
   const dbName = `auth_bench_${process.pid}`;
   const url = await freshDatabase(dbName);
-  const api = await startApi({ databaseUrl: url, port: API_PORT, cpus: 0, env: ENV });
-  const floor = await startFloor({ databaseUrl: url, port: FLOOR_PORT, cpus: 0, env: ENV });
-  const unnamed = await startApi({ databaseUrl: url, port: UNNAMED_PORT, cpus: 0, env: { ...ENV, DATABASE_PREPARED_STATEMENTS: 'false' } });
-  const passport = await startApi({ databaseUrl: url, port: PASSPORT_PORT, cpus: 0, env: ENV, script: buildPeer('nest-passport') });
+  const api = await startMeasured(startApi, url, API_PORT);
+  const floor = await startMeasured(startFloor, url, FLOOR_PORT);
+  const unnamed = await startMeasured(startApi, url, UNNAMED_PORT, { DATABASE_PREPARED_STATEMENTS: 'false' });
+  const passport = await startMeasured(startApi, url, PASSPORT_PORT, {}, buildPeer('nest-passport'));
   const rungs = [
-    await startFloor({ databaseUrl: url, port: FASTIFY_FLOOR_PORT, cpus: 0, env: { ...ENV, FLOOR_HTTP: 'fastify' } }),
-    await startFloor({ databaseUrl: url, port: NEST_FLOOR_PORT, cpus: 0, env: { ...ENV, FLOOR_HTTP: 'nest' } }),
+    await startMeasured(startFloor, url, FASTIFY_FLOOR_PORT, { FLOOR_HTTP: 'fastify' }),
+    await startMeasured(startFloor, url, NEST_FLOOR_PORT, { FLOOR_HTTP: 'nest' }),
   ];
   const results = {};
   try {
@@ -381,6 +415,9 @@ async function main() {
     await unnamed.stop();
     await passport.stop();
     for (const rung of rungs) await rung.stop();
+    for (const port of measured.keys()) fs.rmSync(probeFile(port), { force: true });
+    measured.clear();
+    settled.clear();
     await dropDatabase(dbName);
   }
   return results;
