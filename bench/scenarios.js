@@ -282,7 +282,7 @@ async function memorySoak(url, group) {
 
 async function soakOne(url, group, script, port, env = {}) {
   const file = path.join(os.tmpdir(), `memory-probe-${process.pid}-${port}.json`);
-  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: ['--expose-gc', '--require', path.join(__dirname, 'memory-probe.js')], script });
+  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: PROBE_ARGS, script });
   const probe = () => readMemoryProbe(server, file);
   try {
     await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS)); // warm-up: the statement cache, JIT
