@@ -285,7 +285,12 @@ async function soakOne(url, group, script, port, env = {}) {
   const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: PROBE_ARGS, script });
   const probe = () => readMemoryProbe(server, file);
   try {
-    await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS)); // warm-up: the statement cache, JIT
+    // Warm-up (the statement cache, JIT), its heap settled halfway under load as the compared
+    // servers' are (settleHeaps): otherwise the first minute reads V8's start-up limit, not the
+    // process (BENCHMARKS.md, "The start-up heap"), and the growth figures read that transient.
+    await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS));
+    await collectGarbage(server, file);
+    await refreshLoad(port, group, deadlineIn(SOAK_WARM_UP_SECONDS));
     const samples = [];
     const started = Date.now();
     const first = await probe();
