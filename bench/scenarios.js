@@ -76,10 +76,12 @@ const deadlineIn = (s) => ((end) => () => Date.now() >= end)(Date.now() + s * 10
 const WARM_UP_SECONDS = Math.min(2, SECONDS);
 // A group's warm-up after an idle spell (sideBySide): 12 s of load each, in full runs.
 const STEADY_WARM_UP_SECONDS = Math.min(12, 2 * SECONDS);
-// The soak's own warm-up and sampling interval: 3 s and every 5 s in full runs; shorter in the
-// test suite's smoke run, which only checks that the soak produces numbers.
+// The soak's own warm-up and reporting interval: 3 s and every 5 s in full runs; shorter in the
+// test suite's smoke run, which only checks that the soak produces numbers. Each report is the
+// time average (and peak) of the probe's readings every SOAK_PROBE_SAMPLE_MS since the last.
 const SOAK_WARM_UP_SECONDS = Math.min(3, SECONDS);
 const SOAK_SAMPLE_MS = Math.min(5000, Math.max(1000, (SOAK_SECONDS * 1000) / 30));
+const SOAK_PROBE_SAMPLE_MS = 100;
 const ratio = (a, b) => round(a / b);
 
 /** autocannon for fixed requests (guarded, login): requests/s and latency percentiles. */
@@ -282,7 +284,7 @@ async function memorySoak(url, group) {
 
 async function soakOne(url, group, script, port, env = {}) {
   const file = path.join(os.tmpdir(), `memory-probe-${process.pid}-${port}.json`);
-  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file }, nodeArgs: PROBE_ARGS, script });
+  const server = await startApi({ databaseUrl: url, port, cpus: 0, env: { ...ENV, ...env, MEMORY_PROBE_FILE: file, MEMORY_PROBE_SAMPLE_MS: String(SOAK_PROBE_SAMPLE_MS) }, nodeArgs: PROBE_ARGS, script });
   const probe = () => readMemoryProbe(server, file);
   try {
     // Warm-up (the statement cache, JIT), its heap settled halfway under load as the compared
@@ -294,18 +296,36 @@ async function soakOne(url, group, script, port, env = {}) {
     const samples = [];
     const started = Date.now();
     const first = await probe();
-    const sampler = setInterval(async () => {
+    let previous = first.sampled;
+    // This interval's time average and peak, from the probe's running sums.
+    const sample = async () => {
       const m = await probe().catch(() => null);
-      if (m) samples.push({ t: Math.round((Date.now() - started) / 1000), rssKb: Math.round(m.rss / 1024), heapKb: Math.round(m.heapUsed / 1024) });
+      const count = m ? m.sampled.count - previous.count : 0;
+      if (count === 0) return;
+      const meanKb = (key) => Math.round((m.sampled[key] - previous[key]) / count / 1024);
+      samples.push({
+        t: Math.round((Date.now() - started) / 1000),
+        rssKb: meanKb('rssSum'),
+        heapKb: meanKb('heapUsedSum'),
+        rssPeakKb: Math.round(m.sampled.rssMax / 1024),
+        heapPeakKb: Math.round(m.sampled.heapUsedMax / 1024),
+      });
+      previous = m.sampled;
+    };
+    let sampling = Promise.resolve();
+    const sampler = setInterval(() => {
+      sampling = sampling.then(sample);
     }, SOAK_SAMPLE_MS);
     const soak = await refreshLoad(port, group, deadlineIn(SOAK_SECONDS));
     clearInterval(sampler);
+    await sampling; // a report in flight, before the last one is read
     const last = await probe();
     // After the load, all garbage collected: the live heap, the steady figure.
     const afterGc = await collectGarbage(server, file);
     const windowOf = (from, to, key) => {
-      const values = samples.filter((s) => s.t >= from && s.t < to).map((s) => s[key]);
-      return { meanKb: Math.round(values.reduce((a, b) => a + b, 0) / values.length), peakKb: Math.max(...values) };
+      const inWindow = samples.filter((s) => s.t >= from && s.t < to);
+      const mean = inWindow.reduce((a, s) => a + s[key], 0) / inWindow.length;
+      return { meanKb: Math.round(mean), peakKb: Math.max(...inWindow.map((s) => s[key.replace(/Kb$/, 'PeakKb')])) };
     };
     const warmUp = Math.min(30, SOAK_SECONDS / 5);
     const span = Math.min(60, (SOAK_SECONDS - warmUp) / 2); // shorter soaks: two halves after warm-up
