@@ -11,7 +11,8 @@
 // the bench reads each interval's time average and peak. A value read once every 5 s lands on a
 // random point of the garbage-collection saw-tooth, whose period (3–5 s here) is close enough to
 // 5 s to alias: twelve such readings put one process's minute anywhere between 22.3 and
-// 28.2 MiB of heap, its 100 ms average at 25.3 (BENCHMARKS.md, "Heap in use, sampled").
+// 28.2 MiB of heap, its average over readings 50 ms apart at 25.3 (BENCHMARKS.md, "Heap in use,
+// sampled").
 const fs = require('node:fs');
 const v8 = require('node:v8');
 
