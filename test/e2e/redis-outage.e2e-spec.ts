@@ -91,9 +91,13 @@ describe('Redis that stops answering (SIGSTOP: connections open, no replies)', (
   it('answers 503 within the command timeout, rotates nothing, and serves the same token once Redis answers again', async () => {
     const session = await registerAndLogin(t);
     redis.pause();
+    // A regression that leaves requests waiting on a frozen Redis must fail this test, not hang
+    // the run: Redis answers again after 10 s whatever happens, and `waited` tells.
+    const watchdog = setTimeout(() => redis.resume(), 10000);
     const started = Date.now();
     const [refresh, guarded] = await Promise.all([refreshBody(t, session.refreshToken), me(t, session.accessToken)]);
     const waited = Date.now() - started;
+    clearTimeout(watchdog);
     redis.resume();
     expect([refresh.status, guarded.status]).toEqual([503, 503]);
     expect(refresh.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
