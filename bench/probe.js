@@ -10,6 +10,8 @@
 //   PROBE_FASTIFY=1 node bench/probe.js 4         also the floor's handlers as bare Fastify routes
 //   PROBE_NEST=1 node bench/probe.js 4            also the floor's handlers behind a bare Nest controller
 //   PROBE_BARE=1 node bench/probe.js 4            also the floor without the product's response headers
+//   PROBE_WEIGHT=1 node bench/probe.js 4          also the floor carrying the whole product, started on
+//                                                 port 3907 and idle, in its own process (bench/idle-product.js)
 //   PROBE_GC=1 node bench/probe.js 4              also each turn's scavenges (bench/memory-probe.js
 //                                                 preloaded): a side that waited long runs many more
 const autocannon = require('autocannon');
@@ -67,6 +69,10 @@ async function main() {
   if (process.env.PROBE_FASTIFY) servers.push(['floor on Fastify', await lib.startFloor({ databaseUrl: url, port: 3904, cpus: 0, env: withProbe(3904, { FLOOR_HTTP: 'fastify' }), nodeArgs: nodeArgs('floor-fastify') }), 3904]);
   if (process.env.PROBE_NEST) servers.push(['floor in Nest', await lib.startFloor({ databaseUrl: url, port: 3905, cpus: 0, env: withProbe(3905, { FLOOR_HTTP: 'nest' }), nodeArgs: nodeArgs('floor-nest') }), 3905]);
   if (process.env.PROBE_BARE) servers.push(['floor, bare headers', await lib.startFloor({ databaseUrl: url, port: 3906, cpus: 0, env: withProbe(3906, { FLOOR_HEADERS: 'bare' }), nodeArgs: nodeArgs('floor-bare') }), 3906]);
+  if (process.env.PROBE_WEIGHT) {
+    const idleProduct = ['--require', path.join(__dirname, 'idle-product.js')];
+    servers.push(['floor carrying the product', await lib.startFloor({ databaseUrl: url, port: 3908, cpus: 0, env: withProbe(3908, { IDLE_PRODUCT_PORT: '3907' }), nodeArgs: [...nodeArgs('floor-weight'), ...idleProduct] }), 3908]);
+  }
   if (process.env.PROBE_BEFORE) servers.push(['before', await lib.startApi({ databaseUrl: url, port: 3903, cpus: 0, env: withProbe(3903), nodeArgs: nodeArgs('before'), script: process.env.PROBE_BEFORE }), 3903]);
   const chains = await lib.seedChains(3901, CONNECTIONS);
   const bearer = { authorization: `Bearer ${chains[0].accessToken}` };
