@@ -45,7 +45,13 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
         // PEM private key on every sign and verify (a quarter of the refresh path's CPU).
         secret: createSecretKey(Buffer.from(config.jwtAccessSecret)),
         signOptions: { algorithm: 'HS256' },
-        verifyOptions: { algorithms: ['HS256'] },
+        // When configured, iss and aud are written by AccessTokenService and required here:
+        // jsonwebtoken refuses a token without them or with other values.
+        verifyOptions: {
+          algorithms: ['HS256'],
+          ...(config.jwtIssuer !== null && { issuer: config.jwtIssuer }),
+          ...(config.jwtAudience !== null && { audience: config.jwtAudience }),
+        },
       }),
     }),
   ],

@@ -6,6 +6,12 @@ export const authConfig = registerAs('auth', () => {
   const env = environment();
   return {
     jwtAccessSecret: env.JWT_ACCESS_SECRET,
+    /**
+     * `iss` and `aud` of access tokens, written and then required when set: a token of another
+     * issuer or meant for another service is refused even if it shares the secret. Null: neither.
+     */
+    jwtIssuer: env.JWT_ISSUER ?? null,
+    jwtAudience: env.JWT_AUDIENCE ?? null,
     refreshTokenSecret: env.REFRESH_TOKEN_SECRET,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,

@@ -52,6 +52,13 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ ...minimal, [name]: value })).toThrow(new RegExp(`"${name}"`));
   });
 
+  it('takes JWT_ISSUER and JWT_AUDIENCE as optional strings, empty meaning unset', () => {
+    expect(validateEnv({ ...minimal })).not.toHaveProperty('JWT_ISSUER');
+    expect(validateEnv({ ...minimal, JWT_ISSUER: '', JWT_AUDIENCE: '' })).not.toHaveProperty('JWT_AUDIENCE');
+    expect(validateEnv({ ...minimal, JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'api' })).toMatchObject({ JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'api' });
+    expect(() => validateEnv({ ...minimal, JWT_AUDIENCE: 'a'.repeat(257) })).toThrow(/"JWT_AUDIENCE"/);
+  });
+
   it('accepts 0 for the grace window (turns it off)', () => {
     expect(validateEnv({ ...minimal, REFRESH_TOKEN_REUSE_GRACE: '0' }).REFRESH_TOKEN_REUSE_GRACE).toBe(0);
   });

@@ -40,6 +40,8 @@ export function environmentSchema(): ObjectSchema<Environment> {
       .when('REDIS_MODE', { is: 'standalone', then: Joi.optional().allow(''), otherwise: Joi.required() }),
     REDIS_SENTINEL_MASTER: Joi.string().default('mymaster'),
     JWT_ACCESS_SECRET: Joi.string().min(16).required(),
+    JWT_ISSUER: Joi.string().max(256).empty('').optional(),
+    JWT_AUDIENCE: Joi.string().max(256).empty('').optional(),
     REFRESH_TOKEN_SECRET: Joi.string().min(16).required(),
     ACCESS_TOKEN_TTL: seconds().default(900),
     REFRESH_TOKEN_TTL: seconds().default(604800),
@@ -131,6 +133,8 @@ export interface Environment {
   REDIS_NODES?: string;
   REDIS_SENTINEL_MASTER: string;
   JWT_ACCESS_SECRET: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
   REFRESH_TOKEN_SECRET: string;
   ACCESS_TOKEN_TTL: number;
   REFRESH_TOKEN_TTL: number;

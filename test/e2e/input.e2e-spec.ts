@@ -105,9 +105,60 @@ describe('bad input', () => {
     await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200, { id: s.userId, email: s.email, emailVerified: false, mfaEnabled: false });
   });
 
+  it('writes no iss or aud into access tokens unless configured', async () => {
+    const s = await registerAndLogin(t);
+    const claims = JSON.parse(Buffer.from(s.accessToken.split('.')[1], 'base64url').toString());
+    expect(Object.keys(claims).sort()).toEqual(['exp', 'iat', 'jti', 'sid', 'sub']);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await t.http().get('/auth/nope').expect(404);
     expectErrorShape(res.body, 404);
+  });
+});
+
+describe('access tokens with JWT_ISSUER and JWT_AUDIENCE set', () => {
+  const ISSUER = 'https://auth.example.test';
+  const AUDIENCE = 'orders-api';
+  let t: TestApp;
+  let unconfigured: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ auth: { jwtIssuer: ISSUER, jwtAudience: AUDIENCE } });
+    unconfigured = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+    await unconfigured.close();
+  });
+
+  it('writes both claims, and accepts the tokens it issues, also after a refresh', async () => {
+    const s = await registerAndLogin(t);
+    const claims = JSON.parse(Buffer.from(s.accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: s.userId });
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200);
+    const refreshed = await refreshBody(t, s.refreshToken).expect(200);
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${refreshed.body.accessToken}`).expect(200);
+  });
+
+  it('refuses, with 401, tokens signed with the same secret for another audience or issuer, or without either claim', async () => {
+    const s = await registerAndLogin(t);
+    const claims = JSON.parse(Buffer.from(s.accessToken.split('.')[1], 'base64url').toString());
+    const header = { alg: 'HS256', typ: 'JWT' };
+    const bad = [
+      jwt(header, { ...claims, aud: 'billing-api' }),
+      jwt(header, { ...claims, aud: undefined }),
+      jwt(header, { ...claims, iss: 'https://other-issuer.example.test' }),
+      jwt(header, { ...claims, iss: undefined }),
+      // What the same secret signs without the settings: a token of the service next door.
+      (await registerAndLogin(unconfigured)).accessToken,
+    ];
+    for (const [i, token] of bad.entries()) {
+      const res = await t.http().get('/auth/me').set('Authorization', `Bearer ${token}`);
+      expect([i, res.status]).toEqual([i, 401]);
+      expectErrorShape(res.body, 401);
+    }
+    // The control: the same claims, re-signed unchanged, pass.
+    await t.http().get('/auth/me').set('Authorization', `Bearer ${jwt(header, claims)}`).expect(200);
   });
 });
 

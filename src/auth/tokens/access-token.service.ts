@@ -11,6 +11,9 @@ export interface AccessTokenClaims {
   exp: number;
   /** DPoP-bound token (RFC 9449 §6): the thumbprint of the key every request must prove. */
   cnf?: { jkt: string };
+  /** JWT_ISSUER and JWT_AUDIENCE, when set (checked by JwtService's verifyOptions). */
+  iss?: string;
+  aud?: string;
 }
 
 /** Tolerated clock difference between instances; a token "issued" later than this is forged. */
@@ -52,10 +55,15 @@ export class AccessTokenService {
       exp: issuedAt + this.config.accessTokenTtl,
     };
     if (dpopKey) claims.cnf = { jkt: dpopKey };
+    if (this.config.jwtIssuer !== null) claims.iss = this.config.jwtIssuer;
+    if (this.config.jwtAudience !== null) claims.aud = this.config.jwtAudience;
     return this.jwt.sign(claims);
   }
 
-  /** Returns the claims, or null for any token that is not ours, not HS256, expired or incomplete. */
+  /**
+   * Returns the claims, or null for any token that is not ours, not HS256, expired or incomplete
+   * (or, when configured, of another issuer or audience).
+   */
   verify(token: string): AccessTokenClaims | null {
     try {
       // HS256 only: the module's verifyOptions (auth.module.ts).
