@@ -80,7 +80,8 @@ async function login(body) {
   const ok = await argon2.verify(rows[0]?.passwordHash ?? dummyHash, password).catch(() => false);
   if (!ok || !rows[0]) return [401, { message: 'Invalid email or password' }];
   const token = randomBytes(32).toString('base64url');
-  const s = await pool.query({ ...CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL, null] });
+  const s = await pool.query({ ...CREATE_SESSION, values: [rows[0].id, ABSOLUTE_TTL, null, null, randomUUID(), hash(token), IDLE_TTL, null, rows[0].passwordStamp] });
+  if (!s.rows[0]) return [401, { message: 'Invalid email or password' }];
   return [200, { accessToken: sign(rows[0].id, s.rows[0].sessionId), tokenType: 'Bearer', expiresIn: ACCESS_TTL, refreshToken: token }];
 }
 

@@ -6,7 +6,7 @@ import { UsersRepository } from '../users/users.repository';
 import { PasswordHasherService } from './passwords/password-hasher.service';
 import { passwordProblem } from './passwords/password-policy';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
-import { SecurityEventsService } from './security-events.service';
+import { LoginFailure, SecurityEventsService } from './security-events.service';
 import type { ClientContext } from './client-context.decorator';
 import { INVALID_REFRESH_TOKEN, RefreshTokenRotationService, TokenPair } from './tokens/refresh-token-rotation.service';
 import { EmailVerificationService } from './email/email-verification.service';
@@ -72,14 +72,22 @@ export class AuthService {
     const user = await this.users.findCredentials(email);
     if (!(await this.passwords.verify(user?.passwordHash ?? null, password)) || !user) {
       await attempt.failed();
-      this.securityEvents.loginFailed({ userId: user?.id, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId });
-      throw new UnauthorizedException(INVALID_CREDENTIALS);
+      throw this.loginFailed(user?.id, 'invalid_credentials', ctx);
     }
     await attempt.succeeded();
     if (this.config.requireVerifiedEmail && !user.emailVerified) throw new ForbiddenException(EMAIL_NOT_VERIFIED);
+    const verified = { userId: user.id, passwordStamp: user.passwordStamp };
     // A second factor: no session yet, a ticket for POST /auth/mfa/verify (a reset password does not skip it).
-    if (user.mfaEnabled) return this.mfa.challenge(user.id);
-    return this.rotation.startSession(user.id, ctx, dpopKey);
+    if (user.mfaEnabled) return this.mfa.challenge(verified);
+    const pair = await this.rotation.startSession(verified, ctx, dpopKey);
+    // Null: reset or changed while it was being checked, so the password is no longer right.
+    if (!pair) throw this.loginFailed(user.id, 'password_changed', ctx);
+    return pair;
+  }
+
+  private loginFailed(userId: string | undefined, reason: LoginFailure, ctx: ClientContext): UnauthorizedException {
+    this.securityEvents.loginFailed({ userId, reason, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId });
+    return new UnauthorizedException(INVALID_CREDENTIALS);
   }
 
   /**

@@ -7,6 +7,8 @@ const CONTEXT = 'SecurityEvent';
 
 export type MfaEvent = 'mfa_enrolled' | 'mfa_disabled' | 'mfa_recovery_codes_regenerated' | 'mfa_verified' | 'mfa_failed';
 
+export type LoginFailure = 'invalid_credentials' | 'password_changed';
+
 export interface SecurityEventContext {
   userId?: string;
   sessionId?: string;
@@ -35,7 +37,11 @@ export class SecurityEventsService {
     this.logger.warn({ event: 'refresh_token_reuse_detected', ...ctx, msg: 'refresh_token_reuse_detected' }, CONTEXT);
   }
 
-  loginFailed(ctx: SecurityEventContext): void {
+  /**
+   * `password_changed`: the password was right when checked but was reset or changed before the
+   * session opened, so someone signed in with the old one while it was being replaced.
+   */
+  loginFailed(ctx: SecurityEventContext & { reason: LoginFailure }): void {
     this.logger.log({ event: 'login_failed', ...ctx, msg: 'login_failed' }, CONTEXT);
   }
 

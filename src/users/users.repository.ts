@@ -9,6 +9,14 @@ import { UserDto } from './dto/user.dto';
 
 const MFA_ENABLED = 'EXISTS (SELECT 1 FROM totp_factors f WHERE f.user_id = u.id AND f.enabled_at IS NOT NULL)';
 
+/**
+ * A digest of the stored password hash (of `users u`). Every new password gets a new salt, so
+ * the stamp changes with each reset or change. A session opens only while the stamp its
+ * password check saw is still current (`CREATE_SESSION`). It is no help in guessing the
+ * password: the salt it would need is inside what was digested.
+ */
+export const PASSWORD_STAMP = `sha256(convert_to(u.password_hash, 'UTF8'))`;
+
 export const FIND_PUBLIC_USER: PreparedStatement = {
   name: 'find_public_user',
   text: `SELECT u.id, u.email, u.email_verified_at IS NOT NULL AS "emailVerified", ${MFA_ENABLED} AS "mfaEnabled"
@@ -17,7 +25,8 @@ export const FIND_PUBLIC_USER: PreparedStatement = {
 
 export const FIND_CREDENTIALS: PreparedStatement = {
   name: 'find_credentials',
-  text: `SELECT u.id, u.password_hash AS "passwordHash", u.email_verified_at IS NOT NULL AS "emailVerified", ${MFA_ENABLED} AS "mfaEnabled"
+  text: `SELECT u.id, u.password_hash AS "passwordHash", ${PASSWORD_STAMP} AS "passwordStamp",
+                u.email_verified_at IS NOT NULL AS "emailVerified", ${MFA_ENABLED} AS "mfaEnabled"
            FROM users u WHERE u.email = $1`,
 };
 
@@ -25,8 +34,15 @@ export const FIND_CREDENTIALS: PreparedStatement = {
 export interface Credentials {
   id: string;
   passwordHash: string;
+  passwordStamp: Buffer;
   emailVerified: boolean;
   mfaEnabled: boolean;
+}
+
+/** A user whose password was just checked, and the stamp of the hash it was checked against. */
+export interface VerifiedPassword {
+  userId: string;
+  passwordStamp: Buffer;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
 import { MailService } from '../../src/mail/mail.service';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, login, me, PASSWORD, refreshBody, register, registerAndLogin, sleep, TestApp, uniqueEmail } from '../support/test-app';
@@ -6,6 +7,7 @@ import { createTestApp, login, me, PASSWORD, refreshBody, register, registerAndL
 const RESET = /Reset your password/;
 
 const NEW_PASSWORD = 'a brand new passphrase 42';
+const BODY = { 'X-Token-Transport': 'body' };
 
 describe('password reset and change, sessions', () => {
   let smtp: SmtpSink;
@@ -117,6 +119,85 @@ describe('password reset and change, sessions', () => {
     const res = await t.http().post('/auth/password/reset').send({ token, password: 'the attacker chose this 99' }).expect(400);
     expect(res.body.message).toMatch(/invalid, used or expired/);
     await t.http().post('/auth/login').send({ email: s.email, password: NEW_PASSWORD }).expect(200);
+  });
+
+  /**
+   * Logins with the old password, four at a time, for as long as `replace` runs: when the
+   * password changes, some of them are between their password check and their session.
+   */
+  async function loginsDuring(email: string, replace: () => Promise<unknown>) {
+    const logins: Array<{ status: number; body: any }> = [];
+    let replacing = true;
+    const keepLoggingIn = async () => {
+      while (replacing) logins.push(await t.http().post('/auth/login').set(BODY).send({ email, password: PASSWORD }));
+    };
+    const loops = [keepLoggingIn(), keepLoggingIn(), keepLoggingIn(), keepLoggingIn()];
+    await sleep(100);
+    await replace();
+    replacing = false;
+    await Promise.all(loops);
+    return logins;
+  }
+
+  /** Whatever those logins got is dead, and no session of the user lives but `keep`. */
+  async function expectNoneOutlivesTheChange(userId: string, logins: Array<{ status: number; body: any }>, keep: string[]) {
+    expect(logins.map((r) => r.status).filter((status) => status !== 200 && status !== 401)).toEqual([]);
+    // The race happened: a login checked the old password and reached its session too late.
+    const raced = t.logs.records().filter((r) => r.event === 'login_failed' && r.userId === userId && r.reason === 'password_changed');
+    expect(raced.length).toBeGreaterThan(0);
+    for (const { body } of logins.filter((r) => r.status === 200)) {
+      await refreshBody(t, body.refreshToken).expect(401);
+      await me(t, body.accessToken).expect(401);
+    }
+    const live = await t.prisma.session.findMany({ where: { userId, revokedAt: null }, select: { id: true } });
+    expect(live.map((x) => x.id)).toEqual(keep);
+  }
+
+  it('a reset wins over logins in flight with the old password: none of them keeps a session', async () => {
+    const user = await register(t);
+    const token = await mailedToken(user.email);
+    const logins = await loginsDuring(user.email, () =>
+      t.http().post('/auth/password/reset').send({ token, password: NEW_PASSWORD }).expect(204),
+    );
+    await expectNoneOutlivesTheChange(user.id, logins, []);
+  });
+
+  it('a change too: only the session that changed the password stays', async () => {
+    const s = await registerAndLogin(t);
+    const own = await t.prisma.session.findFirstOrThrow({ where: { userId: s.userId }, select: { id: true } });
+    const logins = await loginsDuring(s.email, () =>
+      t.http().post('/auth/password/change').set({ Authorization: `Bearer ${s.accessToken}` })
+        .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204),
+    );
+    await expectNoneOutlivesTheChange(s.userId, logins, [own.id]);
+    await refreshBody(t, s.refreshToken).expect(200);
+  });
+
+  it('a login held between its password check and its session opens none once the password changed', async () => {
+    const user = await register(t);
+    // Another transaction holds the user's row, as a password change does while it commits.
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+      const pending = t.http().post('/auth/login').set(BODY).send({ email: user.email, password: PASSWORD }).then((r) => r);
+      // The login checked the old password and now waits for the row to open its session.
+      // (Asked outside the open transaction: inside it pg_stat_activity would stay as first read.)
+      const waiting = async () =>
+        (await t.prisma.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO sessions%'`).length;
+      for (let i = 0; i < 100 && !(await waiting()); i++) await sleep(50);
+      expect(await waiting()).toBe(1);
+      await db.query("UPDATE users SET password_hash = password_hash || 'x' WHERE id = $1", [user.id]);
+      await db.query('COMMIT');
+      const res = await pending;
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('Invalid email or password');
+      expect(await t.prisma.session.count({ where: { userId: user.id } })).toBe(0);
+    } finally {
+      await db.query('ROLLBACK').catch(() => undefined);
+      await db.end();
+    }
   });
 
   it('lists live sessions with the current one marked, and ends one by id', async () => {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Secret } from 'otpauth';
 import { totpCode } from '../../src/auth/mfa/totp';
 import { SmtpSink } from '../support/smtp-sink';
@@ -15,6 +16,7 @@ import {
 
 const BODY = { 'X-Token-Transport': 'body' };
 const STEP_MS = 30_000;
+const NEW_PASSWORD = 'a brand new passphrase 9';
 
 /** A code as the user's app shows it, `steps` periods from now (RFC 6238, computed from the enrolled secret). */
 const codeAt = (secret: Buffer, steps = 0) => totpCode(secret, Date.now() + steps * STEP_MS);
@@ -163,6 +165,34 @@ describe('TOTP second factor (real Postgres and Redis)', () => {
         expect([400, 401]).toContain(res.status);
         expectErrorShape(res.body, res.status);
       }
+    });
+
+    it('a ticket from before a password change opens no session, even with a right code', async () => {
+      const e = await enrolled(t);
+      const old = await passwordStep(t, e.email);
+      await t.http().post('/auth/password/change').set(bearer(e.accessToken))
+        .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }).expect(204);
+      const sessionsBefore = await sessionCount(t, e.userId);
+      const refused = await verify(t, old.body.mfaTicket, { code: codeAt(e.secret, 1) }).expect(401);
+      expectErrorShape(refused.body, 401);
+      expect(refused.body.message).toMatch(/sign in again/);
+      expect(await sessionCount(t, e.userId)).toBe(sessionsBefore);
+      expect(t.logs.records()).toContainEqual(expect.objectContaining({ event: 'login_failed', userId: e.userId, reason: 'password_changed' }));
+      // A ticket of the new password opens one.
+      const fresh = await passwordStep(t, e.email, NEW_PASSWORD);
+      await verify(t, fresh.body.mfaTicket, { recoveryCode: e.recoveryCodes[0] }).expect(200);
+      expect(await sessionCount(t, e.userId)).toBe(sessionsBefore + 1);
+    });
+
+    it('a ticket stored without a password stamp (issued before tickets had one) is refused', async () => {
+      const e = await enrolled(t);
+      const ticket = randomBytes(32).toString('base64url');
+      await t.redis.client.set(`mfa:t:${createHash('sha256').update(ticket).digest('hex')}`, e.userId, 'EX', 60);
+      await verify(t, ticket, { recoveryCode: e.recoveryCodes[0] }).expect(401);
+      // The same ticket with the stamp of the current password is honoured: the format is the only difference.
+      const [{ stamp }] = await t.prisma.$queryRaw<{ stamp: Buffer }[]>`SELECT sha256(convert_to(password_hash, 'UTF8')) AS stamp FROM users WHERE id = ${e.userId}::uuid`;
+      await t.redis.client.set(`mfa:t:${createHash('sha256').update(ticket).digest('hex')}`, `${e.userId}.${Buffer.from(stamp).toString('base64url')}`, 'EX', 60);
+      await verify(t, ticket, { recoveryCode: e.recoveryCodes[0] }).expect(200);
     });
 
     it('a password reset does not bypass the second factor', async () => {

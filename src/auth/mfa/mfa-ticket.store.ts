@@ -2,14 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { mfaConfig, MfaConfig } from '../../config/auth.config';
 import { RedisService } from '../../redis/redis.service';
+import type { VerifiedPassword } from '../../users/users.repository';
 import { generateOpaqueToken, isWellFormedToken } from '../tokens/token-crypto';
 
 /**
  * MFA login tickets: what the password step hands out instead of tokens when the account has
  * a second factor. Random 256-bit, kept in Redis only as a hash, short-lived, single use, and
- * dead after MFA ticket failures; every instance sees the same tickets.
+ * dead after MFA ticket failures; every instance sees the same tickets. A ticket carries the
+ * password stamp its password step saw, so a reset or change in between leaves it unusable.
  *
- * Keys: `mfa:t:<sha256>` → user id; `mfa:f:<sha256>` → failures so far.
+ * Keys: `mfa:t:<sha256>` → `<user id>.<password stamp, base64url>`; `mfa:f:<sha256>` → failures so far.
  */
 @Injectable()
 export class MfaTicketStore {
@@ -22,16 +24,20 @@ export class MfaTicketStore {
     return this.config.ticketTtlSeconds;
   }
 
-  async issue(userId: string): Promise<string> {
+  async issue(verified: VerifiedPassword): Promise<string> {
     const ticket = generateOpaqueToken();
-    await this.redis.client.set(ticketKey(ticket), userId, 'EX', this.config.ticketTtlSeconds);
+    const value = `${verified.userId}.${verified.passwordStamp.toString('base64url')}`;
+    await this.redis.client.set(ticketKey(ticket), value, 'EX', this.config.ticketTtlSeconds);
     return ticket;
   }
 
-  /** The user a live ticket belongs to, or null. */
-  async find(ticket: unknown): Promise<string | null> {
+  /** The password check a live ticket stands for, or null. */
+  async find(ticket: unknown): Promise<VerifiedPassword | null> {
     if (!isWellFormedToken(ticket)) return null;
-    return this.redis.client.get(ticketKey(ticket));
+    const value = await this.redis.client.get(ticketKey(ticket));
+    const [userId, stamp] = value?.split('.') ?? [];
+    // Without a stamp (written before tickets had one) the ticket is refused: sign in again.
+    return userId && stamp ? { userId, passwordStamp: Buffer.from(stamp, 'base64url') } : null;
   }
 
   /** Counts a wrong code; the ticket dies with the last allowed failure. */

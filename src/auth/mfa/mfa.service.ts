@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { authConfig, AuthConfig, mfaConfig, MfaConfig } from '../../config/auth.config';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersRepository, VerifiedPassword } from '../../users/users.repository';
 import type { ClientContext } from '../client-context.decorator';
 import { PasswordService } from '../passwords/password.service';
 import { SecurityEventsService } from '../security-events.service';
@@ -75,8 +75,8 @@ export class MfaService {
   }
 
   /** The password was right and the account has a factor: a ticket instead of tokens. */
-  async challenge(userId: string): Promise<MfaChallengeDto> {
-    return { mfaRequired: true, mfaTicket: await this.tickets.issue(userId), expiresIn: this.tickets.ttlSeconds };
+  async challenge(verified: VerifiedPassword): Promise<MfaChallengeDto> {
+    return { mfaRequired: true, mfaTicket: await this.tickets.issue(verified), expiresIn: this.tickets.ttlSeconds };
   }
 
   /**
@@ -84,8 +84,9 @@ export class MfaService {
    * count per account (429 past MFA_MAX_FAILURES_PER_ACCOUNT) and per ticket (dead after five).
    */
   async completeLogin(ticket: unknown, factor: SecondFactorDto, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
-    const userId = await this.tickets.find(ticket);
-    if (!userId) throw new UnauthorizedException(INVALID_TICKET);
+    const verified = await this.tickets.find(ticket);
+    if (!verified) throw new UnauthorizedException(INVALID_TICKET);
+    const { userId } = verified;
     const attempt = await this.throttle.beginSecondFactorAttempt(userId);
     const method = await this.checkSecondFactor(userId, factor);
     if (!method) {
@@ -97,7 +98,11 @@ export class MfaService {
     if (!(await this.tickets.consume(ticket as string))) throw new UnauthorizedException(INVALID_TICKET);
     await attempt.succeeded();
     this.securityEvents.mfa('mfa_verified', { userId, ...ctx, method });
-    return this.rotation.startSession(userId, ctx, dpopKey);
+    const pair = await this.rotation.startSession(verified, ctx, dpopKey);
+    if (pair) return pair;
+    // The password was reset or changed since the ticket's password step.
+    this.securityEvents.loginFailed({ userId, reason: 'password_changed', ...ctx });
+    throw new UnauthorizedException(INVALID_TICKET);
   }
 
   /** Removes the factor; needs the password and a code; the user's other sessions end. */

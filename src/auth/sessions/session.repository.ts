@@ -4,15 +4,21 @@ import { Prisma } from '../../generated/prisma/client';
 import type { PreparedStatement } from '../../prisma/prisma.service';
 import { PrismaService } from '../../prisma/prisma.service';
 import type { ClientContext } from '../client-context.decorator';
+import { PASSWORD_STAMP, VerifiedPassword } from '../../users/users.repository';
 import type { IssuedToken } from '../tokens/refresh-token.repository';
 
 /** A session with its first refresh token, on every login: a prepared statement. */
 export const CREATE_SESSION: PreparedStatement = {
   name: 'create_session',
+  // The user's row locked FOR SHARE, with the password stamp the login's check saw: a password
+  // reset or change either waits for this session to commit and then ends it, or commits first
+  // and this statement, re-reading the row, finds another stamp and opens nothing.
   text: `
-    WITH s AS (
+    WITH u AS (
+      SELECT u.id FROM users u WHERE u.id = $1::uuid AND ${PASSWORD_STAMP} = $9 FOR SHARE
+    ), s AS (
       INSERT INTO sessions (id, user_id, absolute_expires_at, user_agent, ip, dpop_jkt)
-      VALUES (gen_random_uuid(), $1::uuid, now() + make_interval(secs => $2), $3, $4, $8)
+      SELECT gen_random_uuid(), u.id, now() + make_interval(secs => $2), $3, $4, $8 FROM u
       RETURNING id, user_id, absolute_expires_at, dpop_jkt
     )
     INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, expires_at)
@@ -49,17 +55,19 @@ export interface LiveSession {
 export class SessionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Opens a session with its first refresh token; `dpopKey` binds it to a DPoP key. */
-  async createSession(
-    userId: string,
+  /**
+   * Opens a session with its first refresh token; `dpopKey` binds it to a DPoP key. Null when
+   * the password changed since it was checked: no session.
+   */
+  createSession(
+    verified: VerifiedPassword,
     tokenHash: Buffer,
     ttl: { idle: number; absolute: number },
     ctx: ClientContext,
     dpopKey: string | null,
-  ): Promise<IssuedToken> {
-    // INSERT … RETURNING: always one row.
-    const issued = await this.prisma.preparedRow<IssuedToken>(CREATE_SESSION, [
-      userId,
+  ): Promise<IssuedToken | null> {
+    return this.prisma.preparedRow<IssuedToken>(CREATE_SESSION, [
+      verified.userId,
       ttl.absolute,
       ctx.userAgent,
       ctx.ip,
@@ -67,8 +75,8 @@ export class SessionRepository {
       tokenHash,
       ttl.idle,
       dpopKey,
+      verified.passwordStamp,
     ]);
-    return issued as IssuedToken;
   }
 
   /** Sessions of the user that can still refresh: not ended, within limits, with a live token. */

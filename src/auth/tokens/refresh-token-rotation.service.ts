@@ -6,6 +6,7 @@ import { SecurityEventsService } from '../security-events.service';
 import { AccessTokenService } from './access-token.service';
 import type { ClientContext } from '../client-context.decorator';
 import { SessionRepository } from '../sessions/session.repository';
+import type { VerifiedPassword } from '../../users/users.repository';
 import { RefreshTokenRepository, TokenRecord } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
 import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
@@ -63,18 +64,19 @@ export class RefreshTokenRotationService {
 
   /**
    * Opens a new session (login) and returns its first token pair. `dpopKey`: the thumbprint of
-   * the key the login proved (DPoP); the session is bound to it for its whole life.
+   * the key the login proved (DPoP); the session is bound to it for its whole life. Null when
+   * the password was reset or changed while it was being checked: the old one opens nothing.
    */
-  async startSession(userId: string, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair> {
+  async startSession(verified: VerifiedPassword, ctx: ClientContext, dpopKey: string | null = null): Promise<TokenPair | null> {
     const refreshToken = generateOpaqueToken();
     const issued = await this.sessions.createSession(
-      userId,
+      verified,
       this.hasher.hash(refreshToken),
       { idle: this.config.refreshTokenTtl, absolute: this.config.refreshTokenAbsoluteTtl },
       ctx,
       dpopKey,
     );
-    return this.pair(refreshToken, issued);
+    return issued && this.pair(refreshToken, issued);
   }
 
   /**
