@@ -73,6 +73,11 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { id }, select: { email: true, passwordHash: true } });
   }
 
+  /** The id of the account with this id or this (normalised) email; null when there is none. */
+  async findAccountId(key: { id: string } | { email: string }): Promise<string | null> {
+    return (await this.prisma.user.findUnique({ where: key, select: { id: true } }))?.id ?? null;
+  }
+
   /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
   findById(id: string): Promise<UserDto | null> {
     return this.prisma.preparedRow<UserDto>(FIND_PUBLIC_USER, [id]);

@@ -7,4 +7,6 @@ export type RevocationReason =
   | 'password_reset'
   | 'password_change'
   | 'mfa_disabled'
-  | 'mfa_recovery_codes_regenerated';
+  | 'mfa_recovery_codes_regenerated'
+  /** An operator's `npm run sessions:end`. */
+  | 'admin';
