@@ -187,11 +187,12 @@ describe('TOTP second factor (real Postgres and Redis)', () => {
     it('a ticket stored without a password stamp (issued before tickets had one) is refused', async () => {
       const e = await enrolled(t);
       const ticket = randomBytes(32).toString('base64url');
-      await t.redis.client.set(`mfa:t:${createHash('sha256').update(ticket).digest('hex')}`, e.userId, 'EX', 60);
+      const key = `mfa:t:${createHash('sha256').update(ticket).digest('hex')}`;
+      await t.redis.client.set(key, e.userId, 'EX', 60);
       await verify(t, ticket, { recoveryCode: e.recoveryCodes[0] }).expect(401);
       // The same ticket with the stamp of the current password is honoured: the format is the only difference.
       const [{ stamp }] = await t.prisma.$queryRaw<{ stamp: Buffer }[]>`SELECT sha256(convert_to(password_hash, 'UTF8')) AS stamp FROM users WHERE id = ${e.userId}::uuid`;
-      await t.redis.client.set(`mfa:t:${createHash('sha256').update(ticket).digest('hex')}`, `${e.userId}.${Buffer.from(stamp).toString('base64url')}`, 'EX', 60);
+      await t.redis.client.set(key, `${e.userId}.${Buffer.from(stamp).toString('base64url')}`, 'EX', 60);
       await verify(t, ticket, { recoveryCode: e.recoveryCodes[0] }).expect(200);
     });
 
