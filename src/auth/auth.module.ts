@@ -28,7 +28,7 @@ import { SessionsController } from './sessions/sessions.controller';
 import { SessionsService } from './sessions/sessions.service';
 import { AuthThrottleService } from './throttling/auth-throttle.service';
 import { AccessTokenGuard } from './tokens/access-token.guard';
-import { AccessTokenService } from './tokens/access-token.service';
+import { accessTokenVerifyOptions, AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenRotationService } from './tokens/refresh-token-rotation.service';
 import { SessionRevocationService } from './tokens/session-revocation.service';
@@ -45,13 +45,7 @@ import { TokenBlacklistService } from './tokens/token-blacklist.service';
         // PEM private key on every sign and verify (a quarter of the refresh path's CPU).
         secret: createSecretKey(Buffer.from(config.jwtAccessSecret)),
         signOptions: { algorithm: 'HS256' },
-        // When configured, iss and aud are written by AccessTokenService and required here:
-        // jsonwebtoken refuses a token without them or with other values.
-        verifyOptions: {
-          algorithms: ['HS256'],
-          ...(config.jwtIssuer !== null && { issuer: config.jwtIssuer }),
-          ...(config.jwtAudience !== null && { audience: config.jwtAudience }),
-        },
+        verifyOptions: accessTokenVerifyOptions(config),
       }),
     }),
   ],

@@ -13,6 +13,13 @@ export const authConfig = registerAs('auth', () => {
     jwtIssuer: env.JWT_ISSUER ?? null,
     jwtAudience: env.JWT_AUDIENCE ?? null,
     refreshTokenSecret: env.REFRESH_TOKEN_SECRET,
+    /**
+     * While a secret rotates, the one before it: access tokens it signed still verify, and
+     * refresh, reset and verification tokens hashed under it are still found. Never used to
+     * issue anything. Null: no rotation in progress.
+     */
+    jwtAccessSecretPrevious: env.JWT_ACCESS_SECRET_PREVIOUS ?? null,
+    refreshTokenSecretPrevious: env.REFRESH_TOKEN_SECRET_PREVIOUS ?? null,
     accessTokenTtl: env.ACCESS_TOKEN_TTL,
     refreshTokenTtl: env.REFRESH_TOKEN_TTL,
     refreshTokenAbsoluteTtl: env.REFRESH_TOKEN_ABSOLUTE_TTL,
@@ -65,8 +72,11 @@ export const dpopConfig = registerAs('dpop', () => {
     requiredForBodyLogin: env.DPOP_REQUIRED_FOR_BODY_LOGIN,
     /** Origin of the `htu` every proof must name; null: the request's own, as TRUST_PROXY reads it. */
     publicOrigin: env.PUBLIC_ORIGIN ? new URL(env.PUBLIC_ORIGIN).origin : null,
-    /** The nonce MAC key is derived from this secret, so every instance accepts every nonce. */
-    nonceSecret: env.REFRESH_TOKEN_SECRET,
+    /**
+     * The nonce MAC keys are derived from these secrets (the first issues), so every instance
+     * accepts every nonce, also while REFRESH_TOKEN_SECRET rotates.
+     */
+    nonceSecrets: [env.REFRESH_TOKEN_SECRET, ...(env.REFRESH_TOKEN_SECRET_PREVIOUS ? [env.REFRESH_TOKEN_SECRET_PREVIOUS] : [])],
   };
 });
 
@@ -77,7 +87,10 @@ export const mfaConfig = registerAs('mfa', () => {
   const env = environment();
   return {
     issuer: env.MFA_ISSUER,
-    /** TOTP secrets are encrypted under a key derived from this. */
+    /**
+     * TOTP secrets are encrypted, and recovery codes hashed, under keys derived from this. Never
+     * the rotating REFRESH_TOKEN_SECRET while it rotates: validation then requires the key.
+     */
     encryptionSecret: env.MFA_ENCRYPTION_KEY || env.REFRESH_TOKEN_SECRET,
     ticketTtlSeconds: env.MFA_TICKET_TTL,
     /** Wrong codes one login ticket survives (RFC 6238 login step); the next failure kills it. */

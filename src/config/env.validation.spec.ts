@@ -78,5 +78,42 @@ describe('validateEnv', () => {
     it('refuses running without SMTP_URL', () => {
       expect(() => validateEnv({ ...prod, SMTP_URL: '' })).toThrow(/"SMTP_URL" is required in production/);
     });
+
+    it('holds previous secrets to the same rules as current ones', () => {
+      const mfa = { MFA_ENCRYPTION_KEY: 'm'.repeat(40) };
+      expect(() => validateEnv({ ...prod, JWT_ACCESS_SECRET_PREVIOUS: 'c'.repeat(20) })).toThrow(/"JWT_ACCESS_SECRET_PREVIOUS" must be at least 32 bytes in production/);
+      expect(() => validateEnv({ ...prod, ...mfa, REFRESH_TOKEN_SECRET_PREVIOUS: EXAMPLE_SECRETS.REFRESH_TOKEN_SECRET })).toThrow(
+        /"REFRESH_TOKEN_SECRET_PREVIOUS" must not be the example value in production/,
+      );
+      expect(validateEnv({ ...prod, ...mfa, JWT_ACCESS_SECRET_PREVIOUS: 'c'.repeat(40), REFRESH_TOKEN_SECRET_PREVIOUS: 'd'.repeat(40) })).toMatchObject({
+        JWT_ACCESS_SECRET_PREVIOUS: 'c'.repeat(40),
+        REFRESH_TOKEN_SECRET_PREVIOUS: 'd'.repeat(40),
+      });
+    });
+  });
+
+  describe('previous secrets (rotation)', () => {
+    it('are optional, and empty means unset', () => {
+      const env = validateEnv({ ...minimal, JWT_ACCESS_SECRET_PREVIOUS: '', REFRESH_TOKEN_SECRET_PREVIOUS: '' });
+      expect(env.JWT_ACCESS_SECRET_PREVIOUS).toBeUndefined();
+      expect(env.REFRESH_TOKEN_SECRET_PREVIOUS).toBeUndefined();
+    });
+
+    it('must differ from the current secret', () => {
+      expect(() => validateEnv({ ...minimal, JWT_ACCESS_SECRET_PREVIOUS: minimal.JWT_ACCESS_SECRET })).toThrow(
+        /"JWT_ACCESS_SECRET_PREVIOUS" must differ from "JWT_ACCESS_SECRET"/,
+      );
+      expect(() => validateEnv({ ...minimal, MFA_ENCRYPTION_KEY: 'm'.repeat(40), REFRESH_TOKEN_SECRET_PREVIOUS: minimal.REFRESH_TOKEN_SECRET })).toThrow(
+        /"REFRESH_TOKEN_SECRET_PREVIOUS" must differ from "REFRESH_TOKEN_SECRET"/,
+      );
+    });
+
+    it('REFRESH_TOKEN_SECRET_PREVIOUS needs MFA_ENCRYPTION_KEY, which otherwise derives from the secret being replaced', () => {
+      const previous = { REFRESH_TOKEN_SECRET_PREVIOUS: 'd'.repeat(40) };
+      expect(() => validateEnv({ ...minimal, ...previous })).toThrow(/"MFA_ENCRYPTION_KEY" is required while "REFRESH_TOKEN_SECRET_PREVIOUS" is set/);
+      expect(() => validateEnv({ ...minimal, ...previous, MFA_ENCRYPTION_KEY: '' })).toThrow(/"MFA_ENCRYPTION_KEY" is required while "REFRESH_TOKEN_SECRET_PREVIOUS" is set/);
+      expect(validateEnv({ ...minimal, ...previous, MFA_ENCRYPTION_KEY: 'd'.repeat(40) }).MFA_ENCRYPTION_KEY).toBe('d'.repeat(40));
+      expect(validateEnv({ ...minimal, JWT_ACCESS_SECRET_PREVIOUS: 'c'.repeat(40) }).MFA_ENCRYPTION_KEY).toBeUndefined();
+    });
   });
 });

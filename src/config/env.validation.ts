@@ -11,6 +11,9 @@ export const EXAMPLE_SECRETS = {
   REFRESH_TOKEN_SECRET: 'dev-only-refresh-secret-change-me-0123456789',
 } as const;
 
+const MFA_KEY_WHILE_ROTATING =
+  '"MFA_ENCRYPTION_KEY" is required while "REFRESH_TOKEN_SECRET_PREVIOUS" is set: if it was empty, set it to the previous REFRESH_TOKEN_SECRET, which second factors are encrypted under (README, "Rotating secrets")';
+
 /** Joi and what it loads: needed while the environment is validated, at start-up. */
 const JOI_PACKAGES = /[\\/]node_modules[\\/](joi|@hapi[\\/][^\\/]+|@standard-schema[\\/]spec)[\\/]/;
 
@@ -22,6 +25,8 @@ export function environmentSchema(): ObjectSchema<Environment> {
   const Joi = require('joi') as typeof import('joi');
   const seconds = () => Joi.number().integer().min(1);
   const origin = Joi.string().uri({ scheme: ['http', 'https'] });
+  const previousSecret = (current: string) =>
+    Joi.string().min(16).empty('').optional().invalid(Joi.ref(current)).messages({ 'any.invalid': `{{#label}} must differ from "${current}"` });
   return Joi.object<Environment>({
     NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
     PORT: Joi.number().port().default(3000),
@@ -43,6 +48,10 @@ export function environmentSchema(): ObjectSchema<Environment> {
     JWT_ISSUER: Joi.string().max(256).empty('').optional(),
     JWT_AUDIENCE: Joi.string().max(256).empty('').optional(),
     REFRESH_TOKEN_SECRET: Joi.string().min(16).required(),
+    // Secret rotation: the secret before the current one, still accepted (access tokens it
+    // signed, refresh, reset and verification tokens hashed under it) but never used to issue.
+    JWT_ACCESS_SECRET_PREVIOUS: previousSecret('JWT_ACCESS_SECRET'),
+    REFRESH_TOKEN_SECRET_PREVIOUS: previousSecret('REFRESH_TOKEN_SECRET'),
     ACCESS_TOKEN_TTL: seconds().default(900),
     REFRESH_TOKEN_TTL: seconds().default(604800),
     REFRESH_TOKEN_ABSOLUTE_TTL: seconds().default(2592000),
@@ -95,7 +104,17 @@ export function environmentSchema(): ObjectSchema<Environment> {
     // under (derived from REFRESH_TOKEN_SECRET when unset); the login ticket's lifetime; failed
     // codes per account per window (429 beyond).
     MFA_ISSUER: Joi.string().max(64).default('nest-refresh-auth'),
-    MFA_ENCRYPTION_KEY: Joi.string().min(32).allow('').optional(),
+    // Required while REFRESH_TOKEN_SECRET rotates: second factors made under the derived key
+    // must keep it after the previous secret is gone (README, "Rotating secrets").
+    MFA_ENCRYPTION_KEY: Joi.string()
+      .min(32)
+      .allow('')
+      .optional()
+      .when('REFRESH_TOKEN_SECRET_PREVIOUS', { is: Joi.exist(), then: Joi.string().required().invalid('') })
+      .messages({
+        'any.required': MFA_KEY_WHILE_ROTATING,
+        'any.invalid': MFA_KEY_WHILE_ROTATING,
+      }),
     MFA_TICKET_TTL: Joi.number().integer().min(30).max(3600).default(300),
     MFA_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
     MFA_FAILURE_WINDOW: seconds().default(900),
@@ -136,6 +155,8 @@ export interface Environment {
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   REFRESH_TOKEN_SECRET: string;
+  JWT_ACCESS_SECRET_PREVIOUS?: string;
+  REFRESH_TOKEN_SECRET_PREVIOUS?: string;
   ACCESS_TOKEN_TTL: number;
   REFRESH_TOKEN_TTL: number;
   REFRESH_TOKEN_ABSOLUTE_TTL: number;
@@ -197,10 +218,11 @@ export function validateEnv(raw: Record<string, unknown>): Environment {
 
 function productionProblems(env: Record<string, any>): string[] {
   const problems: string[] = [];
-  for (const name of ['JWT_ACCESS_SECRET', 'REFRESH_TOKEN_SECRET'] as const) {
+  for (const name of ['JWT_ACCESS_SECRET', 'REFRESH_TOKEN_SECRET', 'JWT_ACCESS_SECRET_PREVIOUS', 'REFRESH_TOKEN_SECRET_PREVIOUS'] as const) {
+    if (env[name] === undefined) continue;
     const secret = String(env[name]);
     if (Buffer.byteLength(secret) < 32) problems.push(`"${name}" must be at least 32 bytes in production`);
-    if (secret === EXAMPLE_SECRETS[name]) problems.push(`"${name}" must not be the example value in production`);
+    if ((Object.values(EXAMPLE_SECRETS) as string[]).includes(secret)) problems.push(`"${name}" must not be the example value in production`);
   }
   if (env.JWT_ACCESS_SECRET === env.REFRESH_TOKEN_SECRET)
     problems.push('"REFRESH_TOKEN_SECRET" must differ from "JWT_ACCESS_SECRET" in production');

@@ -7,7 +7,7 @@ import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/app.setup';
 import { appConfig, AppConfig } from '../../src/config/app.config';
-import { authConfig, AuthConfig, dpopConfig, DpopConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
+import { authConfig, AuthConfig, dpopConfig, DpopConfig, mfaConfig, MfaConfig, throttleConfig, ThrottleConfig } from '../../src/config/auth.config';
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
 import { databaseConfig, DatabaseConfig } from '../../src/config/database.config';
 import { mailConfig, MailConfig } from '../../src/config/mail.config';
@@ -23,6 +23,7 @@ export interface TestAppOptions {
   throttle?: Partial<ThrottleConfig>;
   mail?: Partial<MailConfig>;
   dpop?: Partial<DpopConfig>;
+  mfa?: Partial<MfaConfig>;
   /** Global pipes a host application adds after `configureApp` (its own ValidationPipe, say). */
   hostPipes?: PipeTransform[];
 }
@@ -63,6 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.throttle) builder.overrideProvider(throttleConfig.KEY).useValue({ ...throttleConfig(), ...options.throttle });
   if (options.mail) builder.overrideProvider(mailConfig.KEY).useValue({ ...mailConfig(), ...options.mail });
   if (options.dpop) builder.overrideProvider(dpopConfig.KEY).useValue({ ...dpopConfig(), ...options.dpop });
+  if (options.mfa) builder.overrideProvider(mfaConfig.KEY).useValue({ ...mfaConfig(), ...options.mfa });
   if (options.redis) builder.overrideProvider(redisConfig.KEY).useValue({ ...redisConfig(), ...options.redis });
   const logs = new CapturingLogger();
   builder.overrideProvider(LOG_DESTINATION).useValue(logs);

@@ -3,7 +3,7 @@ import { DpopNonces } from './dpop-nonce';
 describe('DpopNonces', () => {
   const SLOT = 60;
   let nowMs = 1_800_000_000_000;
-  const nonces = new DpopNonces('a-server-secret-of-some-length', SLOT, () => nowMs);
+  const nonces = new DpopNonces(['a-server-secret-of-some-length'], SLOT, () => nowMs);
 
   it('accepts its current nonce, and the previous slot’s, but not older ones', () => {
     const issued = nonces.current();
@@ -16,8 +16,18 @@ describe('DpopNonces', () => {
 
   it('another instance with the same secret accepts it; another secret does not', () => {
     const issued = nonces.current();
-    expect(new DpopNonces('a-server-secret-of-some-length', SLOT, () => nowMs).isValid(issued)).toBe(true);
-    expect(new DpopNonces('another-secret-entirely-here', SLOT, () => nowMs).isValid(issued)).toBe(false);
+    expect(new DpopNonces(['a-server-secret-of-some-length'], SLOT, () => nowMs).isValid(issued)).toBe(true);
+    expect(new DpopNonces(['another-secret-entirely-here'], SLOT, () => nowMs).isValid(issued)).toBe(false);
+  });
+
+  it('while the secret rotates, instances on the old and on the new secret accept each other’s nonces', () => {
+    const old = nonces.current();
+    const rotated = new DpopNonces(['the-new-server-secret-of-some-length', 'a-server-secret-of-some-length'], SLOT, () => nowMs);
+    expect(rotated.isValid(old)).toBe(true);
+    expect(rotated.current()).not.toBe(old); // issued under the new secret
+    expect(new DpopNonces(['a-server-secret-of-some-length', 'the-new-server-secret-of-some-length'], SLOT, () => nowMs).isValid(rotated.current())).toBe(true);
+    expect(nonces.isValid(rotated.current())).toBe(false);
+    expect(new DpopNonces(['the-new-server-secret-of-some-length'], SLOT, () => nowMs).isValid(old)).toBe(false);
   });
 
   it('refuses a nonce for a future slot, a changed MAC, and anything not a nonce', () => {

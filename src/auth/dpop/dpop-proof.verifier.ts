@@ -37,7 +37,7 @@ export class DpopProofVerifier {
     private readonly transport: RefreshTokenTransport,
     @Inject(dpopConfig.KEY) private readonly config: DpopConfig,
   ) {
-    this.nonces = config.nonceRequired ? new DpopNonces(config.nonceSecret, config.proofMaxAgeSeconds) : null;
+    this.nonces = config.nonceRequired ? new DpopNonces(config.nonceSecrets, config.proofMaxAgeSeconds) : null;
   }
 
   /**

@@ -5,7 +5,7 @@ import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context.decorator';
 import { SecurityEventsService } from '../security-events.service';
 import { AuthThrottleService } from '../throttling/auth-throttle.service';
-import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
+import { findByAnyHash, generateOpaqueToken, isWellFormedToken, TokenKeyring } from '../tokens/token-crypto';
 import { EmailVerificationRepository } from './email-verification.repository';
 
 const INVALID_VERIFICATION_TOKEN = 'Verification link is invalid, used or expired';
@@ -18,7 +18,7 @@ const INVALID_VERIFICATION_TOKEN = 'Verification link is invalid, used or expire
 @Injectable()
 export class EmailVerificationService {
   private readonly logger = new Logger(EmailVerificationService.name);
-  private readonly hasher: TokenHasher;
+  private readonly keys: TokenKeyring;
 
   constructor(
     private readonly users: UsersRepository,
@@ -28,7 +28,7 @@ export class EmailVerificationService {
     private readonly securityEvents: SecurityEventsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
-    this.hasher = TokenHasher.forPurpose(config.refreshTokenSecret, 'email-verification/v1');
+    this.keys = TokenKeyring.forPurpose(config.refreshTokenSecret, config.refreshTokenSecretPrevious, 'email-verification/v1');
   }
 
   /**
@@ -44,8 +44,10 @@ export class EmailVerificationService {
   /** Spends a mailed token: the address is verified. */
   async verify(token: string, ctx: ClientContext): Promise<void> {
     if (!isWellFormedToken(token)) throw new BadRequestException(INVALID_VERIFICATION_TOKEN);
-    const userId = await this.verifications.spend(this.hasher.hash(token));
-    if (!userId) throw new BadRequestException(INVALID_VERIFICATION_TOKEN);
+    // A link mailed before REFRESH_TOKEN_SECRET rotated is stored under the previous secret.
+    const spent = await findByAnyHash(this.keys.hashes(token), (hash) => this.verifications.spend(hash));
+    if (!spent) throw new BadRequestException(INVALID_VERIFICATION_TOKEN);
+    const userId = spent.found;
     this.securityEvents.emailVerified({ userId, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId });
   }
 
@@ -60,7 +62,7 @@ export class EmailVerificationService {
 
   private async sendLink(userId: string, email: string): Promise<void> {
     const token = generateOpaqueToken();
-    await this.verifications.replace(userId, this.hasher.hash(token), this.config.emailVerificationTtl);
+    await this.verifications.replace(userId, this.keys.current.hash(token), this.config.emailVerificationTtl);
     const link = `${this.mail.appUrl}/verify-email?token=${token}`;
     const hours = Math.round(this.config.emailVerificationTtl / 3600);
     this.mail.send({

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../../generated/prisma/client';
 import { PrismaService } from '../../prisma/prisma.service';
 
 export interface TotpFactorRecord {
@@ -51,11 +52,14 @@ export class MfaRepository {
     return rows.length > 0;
   }
 
-  /** Spends a recovery code; false when it is unknown or already used. */
-  async useRecoveryCode(userId: string, codeHash: Buffer): Promise<boolean> {
+  /**
+   * Spends a recovery code, given its hash under each key in use; false when it is unknown or
+   * already used.
+   */
+  async useRecoveryCode(userId: string, codeHashes: Buffer[]): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<unknown[]>`
       UPDATE mfa_recovery_codes SET used_at = now()
-       WHERE user_id = ${userId}::uuid AND code_hash = ${codeHash} AND used_at IS NULL
+       WHERE user_id = ${userId}::uuid AND code_hash IN (${Prisma.join(codeHashes)}) AND used_at IS NULL
       RETURNING id`;
     return rows.length > 0;
   }

@@ -32,7 +32,8 @@ const qrCodeOf = (text: string, options: import('qrcode').QRCodeToDataURLOptions
 @Injectable()
 export class MfaService {
   private readonly cipher: TotpSecretCipher;
-  private readonly recoveryHasher: TokenHasher;
+  /** The first hashes new recovery codes; all of them are tried when one is used. */
+  private readonly recoveryHashers: TokenHasher[];
 
   constructor(
     private readonly factors: MfaRepository,
@@ -47,7 +48,12 @@ export class MfaService {
     @Inject(authConfig.KEY) auth: AuthConfig,
   ) {
     this.cipher = new TotpSecretCipher(config.encryptionSecret);
-    this.recoveryHasher = TokenHasher.forPurpose(auth.refreshTokenSecret, 'mfa-recovery-code/v1');
+    // Recovery codes are keyed like the TOTP secrets, so that REFRESH_TOKEN_SECRET can rotate
+    // without them. Codes made before were keyed by REFRESH_TOKEN_SECRET (the same key unless
+    // MFA_ENCRYPTION_KEY is set), and by it or its previous value they are still found.
+    const secrets = new Set([config.encryptionSecret, auth.refreshTokenSecret, auth.refreshTokenSecretPrevious]);
+    secrets.delete(null);
+    this.recoveryHashers = [...secrets].map((secret) => TokenHasher.forPurpose(secret as string, 'mfa-recovery-code/v1'));
   }
 
   /** A new pending secret for the signed-in user; enabled only by a valid code (confirmEnrolment). */
@@ -139,7 +145,8 @@ export class MfaService {
   /** Which factor the input proves, spending it (a code's time step, or the recovery code); null if none. */
   private async checkSecondFactor(userId: string, input: SecondFactorDto): Promise<'totp' | 'recovery_code' | null> {
     if (input.recoveryCode !== undefined) {
-      const used = await this.factors.useRecoveryCode(userId, this.recoveryHasher.hash(normalizeRecoveryCode(input.recoveryCode)));
+      const code = normalizeRecoveryCode(input.recoveryCode);
+      const used = await this.factors.useRecoveryCode(userId, this.recoveryHashers.map((hasher) => hasher.hash(code)));
       return used ? 'recovery_code' : null;
     }
     if (input.code === undefined) return null;
@@ -150,6 +157,6 @@ export class MfaService {
   }
 
   private hashAll(codes: string[]): Buffer[] {
-    return codes.map((code) => this.recoveryHasher.hash(normalizeRecoveryCode(code)));
+    return codes.map((code) => this.recoveryHashers[0].hash(normalizeRecoveryCode(code)));
   }
 }

@@ -4,7 +4,7 @@ import { MailService } from '../../mail/mail.service';
 import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context.decorator';
 import { SessionRevocationService } from '../tokens/session-revocation.service';
-import { generateOpaqueToken, isWellFormedToken, TokenHasher } from '../tokens/token-crypto';
+import { findByAnyHash, generateOpaqueToken, isWellFormedToken, TokenKeyring } from '../tokens/token-crypto';
 import { SecurityEventsService } from '../security-events.service';
 import { AuthThrottleService } from '../throttling/auth-throttle.service';
 import { PasswordHasherService } from './password-hasher.service';
@@ -17,7 +17,7 @@ const INVALID_RESET_TOKEN = 'Reset token is invalid, used or expired';
 @Injectable()
 export class PasswordService {
   private readonly logger = new Logger(PasswordService.name);
-  private readonly hasher: TokenHasher;
+  private readonly keys: TokenKeyring;
 
   constructor(
     private readonly users: UsersRepository,
@@ -30,7 +30,7 @@ export class PasswordService {
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     // Its own key: a reset-token hash never equals a refresh-token hash.
-    this.hasher = TokenHasher.forPurpose(config.refreshTokenSecret, 'password-reset/v1');
+    this.keys = TokenKeyring.forPurpose(config.refreshTokenSecret, config.refreshTokenSecretPrevious, 'password-reset/v1');
   }
 
   /**
@@ -53,7 +53,7 @@ export class PasswordService {
     });
     if (!user) return;
     const token = generateOpaqueToken();
-    await this.resets.replace(user.id, this.hasher.hash(token), this.config.passwordResetTtl);
+    await this.resets.replace(user.id, this.keys.current.hash(token), this.config.passwordResetTtl);
     const link = `${this.mail.appUrl}/reset-password?token=${token}`;
     const minutes = Math.round(this.config.passwordResetTtl / 60);
     this.mail.send({
@@ -67,9 +67,10 @@ export class PasswordService {
   /** Sets a new password with a mailed token; every session of the user ends. */
   async resetPassword(token: string, password: string): Promise<void> {
     if (!isWellFormedToken(token)) throw new BadRequestException(INVALID_RESET_TOKEN);
-    const hash = this.hasher.hash(token);
-    const owner = await this.resets.findUsable(hash);
-    if (!owner) throw new BadRequestException(INVALID_RESET_TOKEN);
+    // A link mailed before REFRESH_TOKEN_SECRET rotated is stored under the previous secret.
+    const usable = await findByAnyHash(this.keys.hashes(token), (hash) => this.resets.findUsable(hash));
+    if (!usable) throw new BadRequestException(INVALID_RESET_TOKEN);
+    const { hash, found: owner } = usable;
     // A weak password does not spend the token: the user may try another.
     const problem = passwordProblem(password, owner.email);
     if (problem) throw new BadRequestException(problem);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
+import { JwtService, JwtVerifyOptions } from '@nestjs/jwt';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { authConfig, AuthConfig } from '../../config/auth.config';
 
 export interface AccessTokenClaims {
@@ -29,10 +29,19 @@ const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class AccessTokenService {
+  /** JWT_ACCESS_SECRET_PREVIOUS, with the module's checks: tokens signed before the rotation. */
+  private readonly previousKey: JwtVerifyOptions | null;
+
   constructor(
     private readonly jwt: JwtService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
-  ) {}
+  ) {
+    const previous = config.jwtAccessSecretPrevious;
+    // A KeyObject, like the module's key (auth.module.ts); JwtVerifyOptions' type names only
+    // strings and Buffers, but jsonwebtoken takes it.
+    const key = previous === null ? null : (createSecretKey(Buffer.from(previous)) as unknown as Buffer);
+    this.previousKey = key && { ...accessTokenVerifyOptions(config), secret: key };
+  }
 
   get ttlSeconds(): number {
     return this.config.accessTokenTtl;
@@ -67,16 +76,40 @@ export class AccessTokenService {
   verify(token: string): AccessTokenClaims | null {
     try {
       // HS256 only: the module's verifyOptions (auth.module.ts).
-      const claims = this.jwt.verify<AccessTokenClaims>(token);
-      const valid =
+      return this.checked(this.jwt.verify<AccessTokenClaims>(token));
+    } catch {
+      return this.previousKey === null ? null : this.verifyWithPreviousKey(token);
+    }
+  }
+
+  /** Only for tokens the current key refused, and only while JWT_ACCESS_SECRET rotates. */
+  private verifyWithPreviousKey(token: string): AccessTokenClaims | null {
+    try {
+      return this.checked(this.jwt.verify<AccessTokenClaims>(token, this.previousKey!));
+    } catch {
+      return null;
+    }
+  }
+
+  private checked(claims: AccessTokenClaims): AccessTokenClaims | null {
+    const valid =
         typeof claims.sub === 'string' && UUID.test(claims.sub) &&
         typeof claims.sid === 'string' && UUID.test(claims.sid) &&
         typeof claims.jti === 'string' && typeof claims.exp === 'number' &&
         typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS &&
         (claims.cnf === undefined || (typeof claims.cnf?.jkt === 'string' && THUMBPRINT.test(claims.cnf.jkt)));
-      return valid ? claims : null;
-    } catch {
-      return null;
-    }
+    return valid ? claims : null;
   }
+}
+
+/**
+ * What every access token must pass besides its signature: HS256 only, and when configured
+ * JWT_ISSUER and JWT_AUDIENCE (written by `sign`, refused by jsonwebtoken when absent or other).
+ */
+export function accessTokenVerifyOptions(config: AuthConfig): JwtVerifyOptions {
+  return {
+    algorithms: ['HS256'],
+    ...(config.jwtIssuer !== null && { issuer: config.jwtIssuer }),
+    ...(config.jwtAudience !== null && { audience: config.jwtAudience }),
+  };
 }

@@ -47,7 +47,10 @@ interface TokenOwner {
 @Injectable()
 export class RefreshTokenRotationService {
   private readonly logger = new Logger(RefreshTokenRotationService.name);
+  /** Issues and finds tokens under REFRESH_TOKEN_SECRET. */
   private readonly hasher: TokenHasher;
+  /** While REFRESH_TOKEN_SECRET rotates, every secret a token may be stored under, the current first. */
+  private readonly hashers: TokenHasher[];
 
   constructor(
     private readonly repository: RefreshTokenRepository,
@@ -60,6 +63,7 @@ export class RefreshTokenRotationService {
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     this.hasher = new TokenHasher(config.refreshTokenSecret);
+    this.hashers = config.refreshTokenSecretPrevious === null ? [this.hasher] : [this.hasher, new TokenHasher(config.refreshTokenSecretPrevious)];
   }
 
   /**
@@ -93,19 +97,24 @@ export class RefreshTokenRotationService {
     const hash = this.hasher.hash(token);
     // Redis unreachable throws here, before anything changes: the caller answers 503.
     const listed = await this.blacklist.find(hash);
-    if (!listed) {
-      const successor = this.hasher.successorOf(token);
-      const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl, dpopKey);
-      if (rotated) {
-        await this.blacklist
-          .addRotated(hash, { sessionId: rotated.sessionId, userId: rotated.userId, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
-          // Postgres has committed the rotation and still recognises reuse from the row;
-          // refusing now would push the client into a retry that looks like theft.
-          .catch((err: Error) => this.logger.warn(`Blacklist write failed after rotation: ${err.message}`));
-        return this.pair(successor, rotated);
-      }
-    }
-    return this.refuseOrReplay(token, hash, listed, ctx, dpopKey);
+    const pair = listed ? null : await this.rotateStored(token, hash, dpopKey);
+    return pair ?? this.refuseOrReplay(token, hash, listed, ctx, dpopKey);
+  }
+
+  /**
+   * Retires the live token stored under `hash` and issues its successor, always under the
+   * current secret; null when no live token is stored there.
+   */
+  private async rotateStored(token: string, hash: Buffer, dpopKey: string | null): Promise<TokenPair | null> {
+    const successor = this.hasher.successorOf(token);
+    const rotated = await this.repository.rotate(hash, this.hasher.hash(successor), this.config.refreshTokenTtl, dpopKey);
+    if (!rotated) return null;
+    await this.blacklist
+      .addRotated(hash, { sessionId: rotated.sessionId, userId: rotated.userId, rotatedAtMs: rotated.rotatedAt.getTime() }, rotated.retiredExpiresAt)
+      // Postgres has committed the rotation and still recognises reuse from the row;
+      // refusing now would push the client into a retry that looks like theft.
+      .catch((err: Error) => this.logger.warn(`Blacklist write failed after rotation: ${err.message}`));
+    return this.pair(successor, rotated);
   }
 
   /**
@@ -121,6 +130,29 @@ export class RefreshTokenRotationService {
     dpopKey: string | null,
   ): Promise<TokenPair> {
     const record = await this.repository.findByHash(hash);
+    if (!record && !listed && this.hashers.length > 1) return this.exchangeIssuedBeforeRotation(token, ctx, dpopKey);
+    return this.judgeRetired(token, record, listed, ctx, dpopKey);
+  }
+
+  /**
+   * A token unknown under the current secret, while REFRESH_TOKEN_SECRET rotates: one issued
+   * under the previous secret rotates onto the current one, or is judged as any other.
+   */
+  private async exchangeIssuedBeforeRotation(token: string, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
+    const hash = this.hashers[1].hash(token);
+    const listed = await this.blacklist.find(hash);
+    const pair = listed ? null : await this.rotateStored(token, hash, dpopKey);
+    return pair ?? this.judgeRetired(token, await this.repository.findByHash(hash), listed, ctx, dpopKey);
+  }
+
+  /** A token that is not live where it is stored: a replay inside the grace window, reuse, or a plain 401. */
+  private async judgeRetired(
+    token: string,
+    record: TokenRecord | null,
+    listed: BlacklistEntry | null,
+    ctx: ClientContext,
+    dpopKey: string | null,
+  ): Promise<TokenPair> {
     const retired = await this.findRetired(record, listed);
     // Before reuse detection: a thief without the key must not be able to end the owner's sessions.
     this.requireSessionKey(retired ?? record, dpopKey, ctx);
@@ -139,9 +171,7 @@ export class RefreshTokenRotationService {
    */
   async sessionToEnd(token: unknown, ctx: ClientContext, dpopKey: string | null = null): Promise<{ userId: string; sessionId: string } | null> {
     if (!isWellFormedToken(token)) return null;
-    const hash = this.hasher.hash(token);
-    const listed = await this.blacklist.find(hash);
-    const record = await this.repository.findByHash(hash);
+    const { listed, record } = await this.findStored(token);
     const retired = await this.findRetired(record, listed);
     this.requireSessionKey(retired ?? record, dpopKey, ctx);
     if (retired && !this.insideGrace(retired)) {
@@ -151,6 +181,17 @@ export class RefreshTokenRotationService {
     if (retired) return retired;
     if (record) return record;
     return listed ? { userId: listed.userId, sessionId: listed.sessionId } : null;
+  }
+
+  /** What Redis and Postgres know of a token, under the secret it was issued with. */
+  private async findStored(token: string): Promise<{ listed: BlacklistEntry | null; record: TokenRecord | null }> {
+    for (const hasher of this.hashers) {
+      const hash = hasher.hash(token);
+      const listed = await this.blacklist.find(hash);
+      const record = await this.repository.findByHash(hash);
+      if (listed || record) return { listed, record };
+    }
+    return { listed: null, record: null };
   }
 
   private insideGrace(retired: RetiredToken): boolean {
@@ -193,13 +234,14 @@ export class RefreshTokenRotationService {
 
   /** Two tabs or a retried request: hand out the same successor again, create nothing. */
   private async replayWithinGrace(token: string, retired: RetiredToken & TokenOwner): Promise<TokenPair> {
-    const successor = this.hasher.successorOf(token);
-    const current = await this.repository.findByHash(this.hasher.hash(successor));
-    if (!current || !current.sessionLive || current.sessionId !== retired.sessionId) {
-      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    // While REFRESH_TOKEN_SECRET rotates, an instance still on the other secret may have issued it.
+    for (const hasher of this.hashers) {
+      const successor = hasher.successorOf(token);
+      const current = await this.repository.findByHash(hasher.hash(successor));
+      // The successor may itself have been rotated a moment ago; its own grace rule applies then.
+      if (current?.sessionLive && current.sessionId === retired.sessionId) return this.pair(successor, { ...retired, expiresAt: current.expiresAt });
     }
-    // The successor may itself have been rotated a moment ago; its own grace rule applies then.
-    return this.pair(successor, { ...retired, expiresAt: current.expiresAt });
+    throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
   }
 
   private async reportReuse(retired: RetiredToken, ctx: ClientContext): Promise<void> {

@@ -44,3 +44,38 @@ export class TokenHasher {
     return createHmac('sha256', this.successorKey).update(token).digest('base64url');
   }
 }
+
+/**
+ * One purpose's hashers under the current secret and, while that secret rotates, the previous
+ * one. Everything is issued under the current secret; a token issued before the rotation is
+ * still found by its hash under the previous (README, "Rotating secrets").
+ */
+export class TokenKeyring {
+  private constructor(
+    readonly current: TokenHasher,
+    readonly previous: TokenHasher | null,
+  ) {}
+
+  static of(secret: string, previousSecret: string | null): TokenKeyring {
+    return new TokenKeyring(new TokenHasher(secret), previousSecret === null ? null : new TokenHasher(previousSecret));
+  }
+
+  static forPurpose(secret: string, previousSecret: string | null, purpose: string): TokenKeyring {
+    return new TokenKeyring(TokenHasher.forPurpose(secret, purpose), previousSecret === null ? null : TokenHasher.forPurpose(previousSecret, purpose));
+  }
+
+  /** Every hash the token may be stored under, the current secret's first. */
+  hashes(token: string): Buffer[] {
+    const current = this.current.hash(token);
+    return this.previous ? [current, this.previous.hash(token)] : [current];
+  }
+}
+
+/** The first of `hashes` that `find` knows, with what it found; null when none is known. */
+export async function findByAnyHash<T>(hashes: Buffer[], find: (hash: Buffer) => Promise<T | null>): Promise<{ hash: Buffer; found: T } | null> {
+  for (const hash of hashes) {
+    const found = await find(hash);
+    if (found !== null) return { hash, found };
+  }
+  return null;
+}
