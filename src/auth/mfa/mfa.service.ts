@@ -32,7 +32,7 @@ const qrCodeOf = (text: string, options: import('qrcode').QRCodeToDataURLOptions
 @Injectable()
 export class MfaService {
   private readonly cipher: TotpSecretCipher;
-  /** The first hashes new recovery codes; all of them are tried when one is used. */
+  /** New recovery codes are hashed with the first; a code presented is looked up under each. */
   private readonly recoveryHashers: TokenHasher[];
 
   constructor(
@@ -51,9 +51,8 @@ export class MfaService {
     // Recovery codes are keyed like the TOTP secrets, so that REFRESH_TOKEN_SECRET can rotate
     // without them. Codes made before were keyed by REFRESH_TOKEN_SECRET (the same key unless
     // MFA_ENCRYPTION_KEY is set), and by it or its previous value they are still found.
-    const secrets = new Set([config.encryptionSecret, auth.refreshTokenSecret, auth.refreshTokenSecretPrevious]);
-    secrets.delete(null);
-    this.recoveryHashers = [...secrets].map((secret) => TokenHasher.forPurpose(secret as string, 'mfa-recovery-code/v1'));
+    const secrets = [config.encryptionSecret, auth.refreshTokenSecret, auth.refreshTokenSecretPrevious].filter((s): s is string => s !== null);
+    this.recoveryHashers = [...new Set(secrets)].map((secret) => TokenHasher.forPurpose(secret, 'mfa-recovery-code/v1'));
   }
 
   /** A new pending secret for the signed-in user; enabled only by a valid code (confirmEnrolment). */

@@ -93,11 +93,11 @@ export class AccessTokenService {
 
   private checked(claims: AccessTokenClaims): AccessTokenClaims | null {
     const valid =
-        typeof claims.sub === 'string' && UUID.test(claims.sub) &&
-        typeof claims.sid === 'string' && UUID.test(claims.sid) &&
-        typeof claims.jti === 'string' && typeof claims.exp === 'number' &&
-        typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS &&
-        (claims.cnf === undefined || (typeof claims.cnf?.jkt === 'string' && THUMBPRINT.test(claims.cnf.jkt)));
+      typeof claims.sub === 'string' && UUID.test(claims.sub) &&
+      typeof claims.sid === 'string' && UUID.test(claims.sid) &&
+      typeof claims.jti === 'string' && typeof claims.exp === 'number' &&
+      typeof claims.iat === 'number' && claims.iat <= Date.now() / 1000 + CLOCK_SKEW_SECONDS &&
+      (claims.cnf === undefined || (typeof claims.cnf?.jkt === 'string' && THUMBPRINT.test(claims.cnf.jkt)));
     return valid ? claims : null;
   }
 }

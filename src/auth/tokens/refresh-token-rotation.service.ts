@@ -63,7 +63,8 @@ export class RefreshTokenRotationService {
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     this.hasher = new TokenHasher(config.refreshTokenSecret);
-    this.hashers = config.refreshTokenSecretPrevious === null ? [this.hasher] : [this.hasher, new TokenHasher(config.refreshTokenSecretPrevious)];
+    const previous = config.refreshTokenSecretPrevious;
+    this.hashers = previous === null ? [this.hasher] : [this.hasher, new TokenHasher(previous)];
   }
 
   /**
@@ -239,7 +240,9 @@ export class RefreshTokenRotationService {
       const successor = hasher.successorOf(token);
       const current = await this.repository.findByHash(hasher.hash(successor));
       // The successor may itself have been rotated a moment ago; its own grace rule applies then.
-      if (current?.sessionLive && current.sessionId === retired.sessionId) return this.pair(successor, { ...retired, expiresAt: current.expiresAt });
+      if (current?.sessionLive && current.sessionId === retired.sessionId) {
+        return this.pair(successor, { ...retired, expiresAt: current.expiresAt });
+      }
     }
     throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
   }

@@ -56,10 +56,6 @@ export class TokenKeyring {
     readonly previous: TokenHasher | null,
   ) {}
 
-  static of(secret: string, previousSecret: string | null): TokenKeyring {
-    return new TokenKeyring(new TokenHasher(secret), previousSecret === null ? null : new TokenHasher(previousSecret));
-  }
-
   static forPurpose(secret: string, previousSecret: string | null, purpose: string): TokenKeyring {
     return new TokenKeyring(TokenHasher.forPurpose(secret, purpose), previousSecret === null ? null : TokenHasher.forPurpose(previousSecret, purpose));
   }
