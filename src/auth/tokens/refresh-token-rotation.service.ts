@@ -9,7 +9,7 @@ import { SessionRepository } from '../sessions/session.repository';
 import type { VerifiedPassword } from '../../users/users.repository';
 import { RefreshTokenRepository, TokenRecord } from './refresh-token.repository';
 import { SessionRevocationService } from './session-revocation.service';
-import { generateOpaqueToken, isWellFormedToken, TokenHasher } from './token-crypto';
+import { generateOpaqueToken, isWellFormedToken, TokenHasher, TokenKeyring } from './token-crypto';
 import { BlacklistEntry, TokenBlacklistService } from './token-blacklist.service';
 
 export interface TokenPair {
@@ -47,10 +47,10 @@ interface TokenOwner {
 @Injectable()
 export class RefreshTokenRotationService {
   private readonly logger = new Logger(RefreshTokenRotationService.name);
-  /** Issues and finds tokens under REFRESH_TOKEN_SECRET. */
+  /** REFRESH_TOKEN_SECRET's and, while it rotates, the previous secret's hashers. */
+  private readonly keys: TokenKeyring;
+  /** `keys.current`: issues and finds tokens on the hot path. */
   private readonly hasher: TokenHasher;
-  /** While REFRESH_TOKEN_SECRET rotates, every secret a token may be stored under, the current first. */
-  private readonly hashers: TokenHasher[];
 
   constructor(
     private readonly repository: RefreshTokenRepository,
@@ -62,9 +62,8 @@ export class RefreshTokenRotationService {
     private readonly metrics: AuthMetrics,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
-    this.hasher = new TokenHasher(config.refreshTokenSecret);
-    const previous = config.refreshTokenSecretPrevious;
-    this.hashers = previous === null ? [this.hasher] : [this.hasher, new TokenHasher(previous)];
+    this.keys = TokenKeyring.of(config.refreshTokenSecret, config.refreshTokenSecretPrevious);
+    this.hasher = this.keys.current;
   }
 
   /**
@@ -131,7 +130,8 @@ export class RefreshTokenRotationService {
     dpopKey: string | null,
   ): Promise<TokenPair> {
     const record = await this.repository.findByHash(hash);
-    if (!record && !listed && this.hashers.length > 1) return this.exchangeIssuedBeforeRotation(token, ctx, dpopKey);
+    const previous = this.keys.previous;
+    if (!record && !listed && previous) return this.exchangeIssuedBeforeRotation(token, previous, ctx, dpopKey);
     return this.judgeRetired(token, record, listed, ctx, dpopKey);
   }
 
@@ -139,8 +139,13 @@ export class RefreshTokenRotationService {
    * A token unknown under the current secret, while REFRESH_TOKEN_SECRET rotates: one issued
    * under the previous secret rotates onto the current one, or is judged as any other.
    */
-  private async exchangeIssuedBeforeRotation(token: string, ctx: ClientContext, dpopKey: string | null): Promise<TokenPair> {
-    const hash = this.hashers[1].hash(token);
+  private async exchangeIssuedBeforeRotation(
+    token: string,
+    previous: TokenHasher,
+    ctx: ClientContext,
+    dpopKey: string | null,
+  ): Promise<TokenPair> {
+    const hash = previous.hash(token);
     const listed = await this.blacklist.find(hash);
     const pair = listed ? null : await this.rotateStored(token, hash, dpopKey);
     return pair ?? this.judgeRetired(token, await this.repository.findByHash(hash), listed, ctx, dpopKey);
@@ -186,7 +191,7 @@ export class RefreshTokenRotationService {
 
   /** What Redis and Postgres know of a token, under the secret it was issued with. */
   private async findStored(token: string): Promise<{ listed: BlacklistEntry | null; record: TokenRecord | null }> {
-    for (const hasher of this.hashers) {
+    for (const hasher of this.keys.all) {
       const hash = hasher.hash(token);
       const listed = await this.blacklist.find(hash);
       const record = await this.repository.findByHash(hash);
@@ -236,7 +241,7 @@ export class RefreshTokenRotationService {
   /** Two tabs or a retried request: hand out the same successor again, create nothing. */
   private async replayWithinGrace(token: string, retired: RetiredToken & TokenOwner): Promise<TokenPair> {
     // While REFRESH_TOKEN_SECRET rotates, an instance still on the other secret may have issued it.
-    for (const hasher of this.hashers) {
+    for (const hasher of this.keys.all) {
       const successor = hasher.successorOf(token);
       const current = await this.repository.findByHash(hasher.hash(successor));
       // The successor may itself have been rotated a moment ago; its own grace rule applies then.

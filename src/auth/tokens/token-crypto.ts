@@ -51,19 +51,30 @@ export class TokenHasher {
  * still found by its hash under the previous (README, "Rotating secrets").
  */
 export class TokenKeyring {
+  /** The current hasher, then the previous one if any. */
+  readonly all: readonly TokenHasher[];
+
   private constructor(
     readonly current: TokenHasher,
     readonly previous: TokenHasher | null,
-  ) {}
+  ) {
+    this.all = previous ? [current, previous] : [current];
+  }
 
+  /** Refresh tokens: the secrets themselves are the keys. */
+  static of(secret: string, previousSecret: string | null): TokenKeyring {
+    return new TokenKeyring(new TokenHasher(secret), previousSecret === null ? null : new TokenHasher(previousSecret));
+  }
+
+  /** Reset and verification tokens: a key derived per purpose, so their hashes never collide. */
   static forPurpose(secret: string, previousSecret: string | null, purpose: string): TokenKeyring {
-    return new TokenKeyring(TokenHasher.forPurpose(secret, purpose), previousSecret === null ? null : TokenHasher.forPurpose(previousSecret, purpose));
+    const previous = previousSecret === null ? null : TokenHasher.forPurpose(previousSecret, purpose);
+    return new TokenKeyring(TokenHasher.forPurpose(secret, purpose), previous);
   }
 
   /** Every hash the token may be stored under, the current secret's first. */
   hashes(token: string): Buffer[] {
-    const current = this.current.hash(token);
-    return this.previous ? [current, this.previous.hash(token)] : [current];
+    return this.all.map((hasher) => hasher.hash(token));
   }
 }
 
