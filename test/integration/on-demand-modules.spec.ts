@@ -6,8 +6,9 @@ import { DpopKey } from '../support/dpop';
 // that never sees such a request does not carry them (BENCHMARKS.md, "Memory"). The production
 // build in a real process, because under Jest every module lives in Jest's own registry.
 const ON_DEMAND = ['pino-pretty', 'qrcode', 'jose'];
-// Installed for the host-app tests only: the API validates bodies without them.
-const NEVER = ['class-validator', 'class-transformer'];
+// Installed for the host-app tests only: the API validates bodies without them. And the index
+// of rate-limiter-flexible, which would load its every back end (src/auth/throttling/redis-rate-limiter.ts).
+const NEVER = ['class-validator', 'class-transformer', 'rate-limiter-flexible/index.js'];
 
 describe('packages loaded on first use (the production build, a real process)', () => {
   let app: AppProcess;

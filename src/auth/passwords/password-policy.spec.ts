@@ -21,6 +21,22 @@ describe('passwordProblem', () => {
     }
   });
 
+  it('refuses every list entry the length rule lets through, in any case', () => {
+    const { dictionary } = jest.requireActual<typeof import('@zxcvbn-ts/language-common')>('@zxcvbn-ts/language-common');
+    const entries = dictionary['passwords-common'] as string[];
+    const verdicts = new Map<string | null, number>();
+    for (const entry of entries) {
+      for (const spelling of [entry, entry.toUpperCase()]) {
+        const problem = passwordProblem(spelling, email);
+        const verdict = problem?.startsWith('password must be at least') ? 'too short' : problem;
+        verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
+      }
+    }
+    // The short entries are left out of the set (password-policy.ts); none slips through.
+    expect(Object.fromEntries(verdicts)).toEqual({ 'too short': expect.any(Number), 'password is too common': expect.any(Number) });
+    expect(verdicts.get('password is too common')).toBeGreaterThan(2 * 17_000);
+  });
+
   it("refuses the user's own email or its local part", () => {
     expect(passwordProblem('alice.smith@example.com', email)).toMatch(/email/);
     expect(passwordProblem('ALICE.SMITH', email)).toMatch(/email/);

@@ -4,7 +4,12 @@ import { SortedWordSet } from './sorted-word-set';
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** ~49,000 passwords seen most often in breaches (zxcvbn-ts list), lower-cased. */
+/**
+ * The passwords seen most often in breaches (zxcvbn-ts list, ~49,000), lower-cased, less the
+ * ~31,000 shorter than PASSWORD_MIN_LENGTH: the length rule refuses those before the lookup, and
+ * lower-casing never shortens a string in code points, so they could never match; kept, they
+ * would only take heap.
+ */
 const COMMON_PASSWORDS = loadCommonPasswords();
 
 /**
@@ -13,7 +18,8 @@ const COMMON_PASSWORDS = loadCommonPasswords();
  */
 function loadCommonPasswords(): SortedWordSet {
   const { dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
-  const passwords = new SortedWordSet((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  const words = (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase());
+  const passwords = new SortedWordSet(words.filter((word) => [...word].length >= PASSWORD_MIN_LENGTH));
   forgetModules(/[\\/]node_modules[\\/]@zxcvbn-ts[\\/]/);
   return passwords;
 }

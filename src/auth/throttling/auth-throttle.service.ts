@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from './redis-rate-limiter';
 import { TooManyRequestsException } from '../../common/too-many-requests.exception';
 import { throttleConfig, ThrottleConfig } from '../../config/auth.config';
 import { AuthMetrics } from '../auth-metrics';
