@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { ShutdownTasks } from './lifecycle/shutdown-tasks';
 import { JsonLogger } from './logging/json-logger.service';
 
 /**
@@ -15,6 +16,8 @@ export function runCommand(command: (app: INestApplicationContext) => Promise<nu
     try {
       return await command(app);
     } finally {
+      // As on SIGTERM (graceful-shutdown.ts): work the features started ends before Postgres and Redis close.
+      await app.get(ShutdownTasks).stopAll();
       await app.close();
     }
   };

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ShutdownTasks } from '../../lifecycle/shutdown-tasks';
 import { RedisService } from '../../redis/redis.service';
 import { SecurityEventsService } from '../security-events.service';
 import { RevocationScope, SessionRepository } from '../sessions/session.repository';
@@ -18,12 +19,14 @@ export const DATA_MARKER_KEY = 'redis-data-since';
 @Injectable()
 export class SessionRevocationService implements OnModuleInit {
   private readonly logger = new Logger(SessionRevocationService.name);
+  private recovering: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sessions: SessionRepository,
     private readonly blacklist: TokenBlacklistService,
     private readonly redis: RedisService,
     private readonly securityEvents: SecurityEventsService,
+    private readonly shutdown: ShutdownTasks,
   ) {}
 
   /**
@@ -31,8 +34,15 @@ export class SessionRevocationService implements OnModuleInit {
    * recently ended sessions are rewritten from Postgres so their access tokens stay dead.
    */
   onModuleInit(): void {
-    this.redis.client.on('ready', () => void this.recoverAfterConnect());
-    void this.recoverAfterConnect(); // the first 'ready' came before this module's init
+    this.redis.client.on('ready', () => this.recover());
+    this.recover(); // the first 'ready' came before this module's init
+    // A command that ends at once (`npm run sessions:end`) must not close Redis and Postgres
+    // under a recovery still running: it would fail half-done, with a warning.
+    this.shutdown.register(SessionRevocationService.name, () => this.recovering);
+  }
+
+  private recover(): void {
+    this.recovering = Promise.all([this.recovering, this.recoverAfterConnect()]).then(() => undefined);
   }
 
   /** On every (re)connection: rebuild the markers, and tell an operator if Redis lost its data. */
