@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter } from '../metrics/prometheus';
 import { MetricsService, TimedOperation } from '../metrics/metrics.service';
 
 /** What the auth module counts, in the app's Prometheus registry (the names are in README). */

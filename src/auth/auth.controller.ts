@@ -86,7 +86,7 @@ export class AuthController {
   @ApiBody({ type: RefreshTokenBodyDto, required: false })
   @ApiResponse({ status: 200, type: TokenResponseDto, description: 'A new pair; the presented refresh token is retired' })
   @ApiErrors({
-    401: 'Unusable refresh token (reuse of a rotated one also ends the user’s sessions); or a bound session without a valid DPoP proof of its key (`WWW-Authenticate: DPoP`; nothing changes)',
+    401: 'Unusable refresh token (reuse of a rotated one also ends all sessions of the user); or a bound session without a valid DPoP proof of its key (`WWW-Authenticate: DPoP`; nothing changes)',
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
     503: 'Redis or Postgres unreachable: cannot decide',
   })
@@ -103,7 +103,7 @@ export class AuthController {
   @ApiBody({ type: RefreshTokenBodyDto, required: false })
   @ApiResponse({ status: 204, description: 'The session ends: its refresh and access tokens stop working; the cookie is cleared' })
   @ApiErrors({
-    401: 'Unknown refresh token, or a rotated one past the grace window (reuse: the user’s sessions end, as on refresh); or a bound session without a valid DPoP proof of its key (the session stays)',
+    401: 'Unknown refresh token, or a rotated one past the grace window (reuse: all sessions of the user end, as on refresh); or a bound session without a valid DPoP proof of its key (the session stays)',
     403: 'Cookie request from an Origin not in ALLOWED_ORIGINS',
   })
   async logout(@Client() client: ClientContext, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {

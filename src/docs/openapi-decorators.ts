@@ -52,9 +52,9 @@ export const ApiResponse = deferred('ApiResponse');
 export const ApiTags = deferred('ApiTags');
 
 /** Loads @nestjs/swagger and applies every decorator declared so far (once per process). */
-export async function loadOpenApiDecorators(): Promise<typeof Swagger> {
+export function loadOpenApiDecorators(): typeof Swagger {
   if (!swagger) {
-    const loaded = await import('@nestjs/swagger');
+    const loaded = require('@nestjs/swagger') as typeof Swagger;
     for (const declaration of declared.splice(0)) apply(declaration, loaded);
     swagger = loaded;
   }

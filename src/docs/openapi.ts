@@ -10,7 +10,7 @@ export const DOCS_PATH = 'docs';
  * here, only when docs are served (openapi-decorators.ts says why).
  */
 export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
-  const { DocumentBuilder, SwaggerModule } = await loadOpenApiDecorators();
+  const { DocumentBuilder, SwaggerModule } = loadOpenApiDecorators();
   const config = new DocumentBuilder()
     .setTitle('Refresh-token auth API')
     .setDescription(
@@ -29,6 +29,6 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
 /** Swagger UI at /docs and the JSON at /docs-json. */
 export async function serveOpenApi(app: INestApplication): Promise<void> {
   const document = await buildOpenApiDocument(app);
-  const { SwaggerModule } = await loadOpenApiDecorators();
+  const { SwaggerModule } = loadOpenApiDecorators();
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
 }

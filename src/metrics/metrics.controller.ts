@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, Inject, NotFoundException, Res, Unaut
 import type { FastifyReply } from 'fastify';
 import { ApiExcludeController } from '../docs/openapi-decorators';
 import { timingSafeEqual } from 'node:crypto';
-import { Registry } from 'prom-client';
+import { Registry } from './prometheus';
 import { appConfig, AppConfig } from '../config/app.config';
 import { MetricsService } from './metrics.service';
 

@@ -25,3 +25,31 @@ describe('outcomeOf (as the exception filter answers)', () => {
     expect(text).toContain('op_duration_seconds_count{outcome="error"} 1');
   });
 });
+
+describe('default metrics (prometheus.ts loads prom-client file by file)', () => {
+  const shape = async (registry: { getMetricsAsJSON(): Promise<{ name: string; help: string; type: unknown }[]> | { name: string; help: string; type: unknown }[] }) =>
+    (await registry.getMetricsAsJSON()).map(({ name, help, type }) => ({ name, help, type }));
+
+  it('are those of collectDefaultMetrics: same names, help texts, types and order', async () => {
+    // The index, here only: what an app using prom-client as documented registers.
+    const prom = jest.requireActual<typeof import('prom-client')>('prom-client');
+    const theirs = new prom.Registry();
+    prom.collectDefaultMetrics({ register: theirs });
+    const ours = new MetricsService().registry;
+    const expected = await shape(theirs);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(await shape(ours)).toEqual(expected);
+  });
+
+  it('count the process CPU time, user + system = total', async () => {
+    const registry = new MetricsService().registry;
+    const spinUntil = performance.now() + 50;
+    while (performance.now() < spinUntil);
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0].value;
+    const user = await value('process_cpu_user_seconds_total');
+    const system = await value('process_cpu_system_seconds_total');
+    const total = await value('process_cpu_seconds_total');
+    expect(user).toBeGreaterThanOrEqual(0.03);
+    expect(total).toBeCloseTo(user + system, 6);
+  });
+});

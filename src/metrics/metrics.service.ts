@@ -1,5 +1,5 @@
 import { HttpException, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry, registerDefaultMetrics } from './prometheus';
 import { isInfrastructureUnavailable } from '../common/infrastructure-errors';
 
 /** How an operation ended, as its counter and latency histogram label it. */
@@ -32,7 +32,7 @@ export class MetricsService {
   readonly registry = new Registry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    registerDefaultMetrics(this.registry);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

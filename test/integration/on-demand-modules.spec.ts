@@ -5,10 +5,12 @@ import { DpopKey } from '../support/dpop';
 // Packages only some requests need are loaded by the first of them, not at start-up: a server
 // that never sees such a request does not carry them (BENCHMARKS.md, "Memory"). The production
 // build in a real process, because under Jest every module lives in Jest's own registry.
-const ON_DEMAND = ['pino-pretty', 'qrcode', 'jose'];
-// Installed for the host-app tests only: the API validates bodies without them. And the index
-// of rate-limiter-flexible, which would load its every back end (src/auth/throttling/redis-rate-limiter.ts).
-const NEVER = ['class-validator', 'class-transformer', 'rate-limiter-flexible/index.js'];
+const ON_DEMAND = ['pino-pretty', 'otpauth', 'qrcode', 'jose'];
+// Installed for the host-app tests only: the API validates bodies without them. And the indexes
+// of rate-limiter-flexible and prom-client, which would load every back end and feature they
+// have (src/auth/throttling/redis-rate-limiter.ts, src/metrics/prometheus.ts), @opentelemetry/api
+// among them.
+const NEVER = ['class-validator', 'class-transformer', 'rate-limiter-flexible/index.js', 'prom-client/index.js', '@opentelemetry/api'];
 
 describe('packages loaded on first use (the production build, a real process)', () => {
   let app: AppProcess;
@@ -49,14 +51,14 @@ describe('packages loaded on first use (the production build, a real process)', 
     expect(await loadedPackages()).toEqual([]);
   });
 
-  it('qrcode with the first MFA enrolment, which answers with a PNG QR code', async () => {
+  it('otpauth and qrcode with the first MFA enrolment, which answers with a PNG QR code', async () => {
     const email = `lazy-mfa-${Date.now()}@example.com`;
     await post('/auth/register', { email, password: 'a long enough passphrase' });
     const { accessToken } = (await (await post('/auth/login', { email, password: 'a long enough passphrase' })).json()) as { accessToken: string };
     const enrol = await post('/auth/mfa/totp', {}, { authorization: `Bearer ${accessToken}` });
     expect(enrol.status).toBe(200);
     expect(((await enrol.json()) as { qrCode: string }).qrCode).toMatch(/^data:image\/png;base64,/);
-    expect(await loadedPackages()).toEqual(['qrcode']);
+    expect(await loadedPackages()).toEqual(['otpauth', 'qrcode']);
   });
 
   it('jose with the first DPoP proof, which binds the session', async () => {
@@ -66,6 +68,6 @@ describe('packages loaded on first use (the production build, a real process)', 
     const login = await post('/auth/login', { email, password: 'a long enough passphrase' }, { dpop: await key.proof('POST', `${app.baseUrl}/auth/login`) });
     expect(login.status).toBe(200);
     expect(((await login.json()) as { tokenType: string }).tokenType).toBe('DPoP');
-    expect(await loadedPackages()).toEqual(['qrcode', 'jose']);
+    expect(await loadedPackages()).toEqual(['otpauth', 'qrcode', 'jose']);
   });
 });

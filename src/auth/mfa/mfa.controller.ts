@@ -63,7 +63,7 @@ export class MfaController {
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
   @ApiBearerAuth('access-token')
-  @ApiResponse({ status: 204, description: 'The factor and its recovery codes are gone; the user’s other sessions end' })
+  @ApiResponse({ status: 204, description: 'The factor and its recovery codes are gone; every other session of the user ends' })
   @ApiErrors({ 400: 'Wrong password or code, or no factor enabled', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords or codes' })
   disable(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ConfirmedChangeDto, @Client() client: ClientContext): Promise<void> {
     return this.mfa.disable(user.userId, user.sessionId, dto, client);
@@ -73,7 +73,7 @@ export class MfaController {
   @HttpCode(200)
   @UseGuards(AccessTokenGuard)
   @ApiBearerAuth('access-token')
-  @ApiResponse({ status: 200, type: RecoveryCodesDto, description: 'Ten new codes (the old ones stop working); the user’s other sessions end' })
+  @ApiResponse({ status: 200, type: RecoveryCodesDto, description: 'Ten new codes (the old ones stop working); every other session of the user ends' })
   @ApiErrors({ 400: 'Wrong password or code, or no factor enabled', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords or codes' })
   regenerateRecoveryCodes(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ConfirmedChangeDto, @Client() client: ClientContext, @Res({ passthrough: true }) res: Response): Promise<RecoveryCodesDto> {
     res.header('Cache-Control', 'no-store');

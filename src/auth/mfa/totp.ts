@@ -1,4 +1,11 @@
-import { Secret, TOTP } from 'otpauth';
+import type { TOTP } from 'otpauth';
+
+/**
+ * otpauth is required by the first MFA request (enrolment, a second login step, a disable),
+ * as qrcode is: a server whose users have no second factor does not carry it (BENCHMARKS.md,
+ * "Loading less").
+ */
+const otpauth = (): typeof import('otpauth') => require('otpauth');
 
 /** RFC 6238 as authenticator apps implement it: SHA-1, 6 digits, 30 s steps. */
 const PERIOD_SECONDS = 30;
@@ -8,6 +15,7 @@ const CODE = /^\d{6}$/;
 
 /** A fresh 160-bit shared secret (RFC 4226's recommended length). */
 export function newTotpSecret(): Buffer {
+  const { Secret } = otpauth();
   return Buffer.from(new Secret({ size: 20 }).buffer);
 }
 
@@ -18,7 +26,7 @@ export function totpUri(secret: Buffer, issuer: string, account: string): string
 
 /** The secret as people type it into an app: base32. */
 export function base32Of(secret: Buffer): string {
-  return Secret.fromHex(secret.toString('hex')).base32;
+  return otpauth().Secret.fromHex(secret.toString('hex')).base32;
 }
 
 /**
@@ -37,5 +45,6 @@ export function totpCode(secret: Buffer, nowMs = Date.now()): string {
 }
 
 function totpFor(secret: Buffer, issuer = '', label = ''): TOTP {
+  const { Secret, TOTP } = otpauth();
   return new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS, secret: Secret.fromHex(secret.toString('hex')) });
 }

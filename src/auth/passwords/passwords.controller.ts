@@ -35,7 +35,7 @@ export class PasswordsController {
   @HttpCode(204)
   @UseGuards(AccessTokenGuard)
   @ApiBearerAuth('access-token')
-  @ApiResponse({ status: 204, description: 'Password changed; the user’s other sessions end' })
+  @ApiResponse({ status: 204, description: 'Password changed; every other session of the user ends' })
   @ApiErrors({ 400: 'Wrong current password or weak new password', 401: 'Missing, invalid or revoked access token', 429: 'Too many wrong passwords' })
   changePassword(@CurrentUser() user: AuthenticatedUser, @ValidatedBody() dto: ChangePasswordDto, @Client() client: ClientContext): Promise<void> {
     return this.passwords.changePassword(user.userId, user.sessionId, dto.currentPassword, dto.newPassword, client);

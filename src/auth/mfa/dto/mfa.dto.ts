@@ -33,10 +33,10 @@ export class TotpEnrolmentDto {
   @ApiProperty({ description: 'The shared secret, base32, for typing into an app' })
   secret: string;
 
-  @ApiProperty({ description: '`otpauth://totp/…` URI (what the QR code holds)' })
+  @ApiProperty({ description: '`otpauth://totp/...` URI (what the QR code holds)' })
   otpauthUri: string;
 
-  @ApiProperty({ description: 'The URI as a QR code: `data:image/png;base64,…`' })
+  @ApiProperty({ description: 'The URI as a QR code: `data:image/png;base64,...`' })
   qrCode: string;
 }
 
