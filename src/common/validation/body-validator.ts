@@ -17,7 +17,11 @@ interface CompiledDto {
  * Answers a 400 naming each bad field once; unknown properties are dropped, not refused.
  */
 export class BodyValidator {
-  private readonly ajv = new Ajv({ allErrors: true, removeAdditional: 'all', strict: true }).addFormat('email', {
+  // No meta-schema: the schemas are built by schemaOf() from typed declarations, so checking
+  // each against JSON Schema's own at run time bought only its compiled validator, 0.35 MB of
+  // heap for the life of the process. Strict mode still refuses an unknown keyword; the
+  // operations e2e suite checks every DTO's schema against the meta-schema.
+  private readonly ajv = new Ajv({ allErrors: true, removeAdditional: 'all', strict: true, meta: false, validateSchema: false }).addFormat('email', {
     type: 'string',
     validate: (value: string) => isEmail(value),
   });
