@@ -15,14 +15,13 @@ const autocannon = require('autocannon');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { freshDatabase, dropDatabase, startApi, request, round, seedChains, BODY } = require('./lib');
+const { cpuSeconds, freshDatabase, dropDatabase, startApi, request, round, seedChains, BODY } = require('./lib');
 const progress = require('./progress');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const PEER_DIR = path.join(__dirname, 'peers', 'better-auth');
 const PORTS = { product: 3921, cacheOff: 3922, cacheOn: 3923 };
 const PASSWORD = 'bench password 0123';
-const CLK_TCK = 100; // Linux USER_HZ
 
 /** Its dependencies live apart from ours (their optional peers conflict): installed on first use. */
 function ensureInstalled() {
@@ -30,11 +29,6 @@ function ensureInstalled() {
   progress.phase('better-auth: npm ci of the peer (first run only)', 20);
   execFileSync('npm', ['ci', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: ['ignore', 2, 2] });
 }
-
-const cpuSeconds = (pid) => {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-};
 
 /** autocannon against one server, with that server's CPU time per request. */
 async function measure(server, opts) {

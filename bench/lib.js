@@ -137,6 +137,15 @@ function sendOnce(port, method, pathname, body, headers) {
 
 const BODY = { 'x-token-transport': 'body' };
 
+/**
+ * A process's CPU time so far, user + system, in seconds (/proc, in clock ticks: Linux's USER_HZ
+ * is 100). CPU per request moves less than throughput when a neighbour slows the whole machine.
+ */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The bare floor server (bench/floor-server.js) with the same environment as the API. */
 const startFloor = (options) => startApi({ ...options, script: path.join(__dirname, 'floor-server.js') });
 
@@ -245,4 +254,4 @@ async function runAlone(main) {
   if (failed) process.exit(1);
 }
 
-module.exports = { collectGarbage, readMemoryProbe, startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };
+module.exports = { collectGarbage, cpuSeconds, readMemoryProbe, startFloor, ROOT, pinned, freshDatabase, dropDatabase, dropRedisKeys, runAlone, startApi, request, seedChains, refreshLoad, summarize, machine, round, appEnv, BODY };

@@ -19,14 +19,10 @@
 const autocannon = require('autocannon');
 const lib = require('./lib');
 
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 5);
-// A server's CPU time (user + system, clock ticks of 10 ms) from /proc: CPU per request is
-// steadier than throughput when a neighbour slows the whole machine down.
-const cpuMs = (pid) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, t) => a + Number(t) * 10, 0);
 const ONLY = process.env.PROBE_ONLY;
 const GC = Boolean(process.env.PROBE_GC);
 const CONNECTIONS = Number(process.env.PROBE_CONNECTIONS ?? 16);
@@ -82,9 +78,9 @@ async function main() {
   const results = { me: sides(), refresh: sides(), login: sides() };
   const withCpu = async (server, port, measure) => {
     const scavengesBefore = GC ? await scavenges(server, gcFile(port)) : 0;
-    const before = cpuMs(server.child.pid);
+    const before = lib.cpuSeconds(server.child.pid);
     const r = await measure();
-    const cpuUs = ((cpuMs(server.child.pid) - before) * 1000) / Math.max(1, r.requests);
+    const cpuUs = ((lib.cpuSeconds(server.child.pid) - before) * 1e6) / Math.max(1, r.requests);
     return { ...r, cpuUs, ...(GC && { scavenges: (await scavenges(server, gcFile(port))) - scavengesBefore }) };
   };
   for (let i = 0; i < rounds; i++) {

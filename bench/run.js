@@ -70,18 +70,21 @@ async function main() {
 
 /** The lowest and highest of a comparison's turn-by-turn ratios (results before 2026-12-04 have none). */
 const turnSpread = (r) => (r.turnRatios?.length ? ` (turns ${Math.min(...r.turnRatios)}–${Math.max(...r.turnRatios)})` : '');
+/** Server CPU per request, product / floor, and the floor's over the product's (older results have none). */
+const cpuCell = (r) => (r.cpuRatio ? `${r.product.cpuUsPerRequest} / ${r.floor.cpuUsPerRequest} (**${r.cpuRatio}×**)` : '–');
 const row = (name, r) =>
-  `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×**${turnSpread(r)} | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** |`;
+  `| ${name} | ${r.product.rps} | ${r.floor.rps} | **${r.throughputRatio}×**${turnSpread(r)} | ${r.product.p50} / ${r.product.p99} | ${r.floor.p50} / ${r.floor.p99} | **${r.p99Ratio}×** | ${cpuCell(r)} |`;
+const peerCpu = (p) => (p.cpuUsPerRequest ? `; server CPU ${p.cpuUsPerRequest} µs per request` : '');
 const peerRows = (name, r) =>
-  Object.entries(r.peers ?? {}).map(([peer, p]) => `| ${name}: ${peer} | ${p.rps} req/s | p50 / p99 ${p.p50} / ${p.p99} ms | product ${r.product.rps} req/s: **${Math.round((r.product.rps / p.rps) * 100) / 100}×** the peer |`);
+  Object.entries(r.peers ?? {}).map(([peer, p]) => `| ${name}: ${peer} | ${p.rps} req/s | p50 / p99 ${p.p50} / ${p.p99} ms${peerCpu(p)} | product ${r.product.rps} req/s: **${Math.round((r.product.rps / p.rps) * 100) / 100}×** the peer |`);
 
 function table(results) {
   const lines = [];
   const core = results.scenarios.core;
   if (core && !core.error) {
     lines.push(
-      '| scenario | product req/s | floor req/s | throughput ratio | product p50 / p99 ms | floor p50 / p99 ms | p99 ratio |',
-      '|---|---|---|---|---|---|---|',
+      '| scenario | product req/s | floor req/s | throughput ratio | product p50 / p99 ms | floor p50 / p99 ms | p99 ratio | server CPU µs per request, product / floor (floor ÷ product) |',
+      '|---|---|---|---|---|---|---|---|',
       ...Object.entries(core.refresh).map(([c, r]) => row(`refresh, ${c} connection${c === '1' ? '' : 's'}`, r)),
       row('guarded GET /auth/me, 16 connections', core.guarded),
       row('login (argon2id), 4 connections', core.login),

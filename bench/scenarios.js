@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const argon2 = require('argon2');
 const { Client } = require('pg');
-const { collectGarbage, readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
+const { collectGarbage, cpuSeconds, readMemoryProbe, ROOT, freshDatabase, dropDatabase, startApi, startFloor, seedChains, refreshLoad, request, round, summarize } = require('./lib');
 const progress = require('./progress');
 const { turnGroups, turnOrder, turnRatios } = require('./turns');
 const { buildPeer } = require('./peers/build');
@@ -105,9 +105,22 @@ async function interleaved(sides, measure) {
   const names = Object.keys(sides);
   const turns = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i < TURNS; i++) {
-    for (const name of turnOrder(names, i)) turns[name].push(await measure(sides[name], TURN_SECONDS));
+    for (const name of turnOrder(names, i)) turns[name].push(await withServerCpu(sides[name], () => measure(sides[name], TURN_SECONDS)));
   }
   return turns;
+}
+
+/**
+ * A turn's figures plus, when `side` is the port of a server started here, the CPU seconds that
+ * server spent in it (`cpuSeconds`): CPU per request is the steadier figure when a neighbour
+ * slows the whole machine, and throughput alone cannot tell that from the product's own work.
+ */
+async function withServerCpu(side, turn) {
+  const pid = measured.get(side)?.child.pid;
+  if (pid === undefined) return turn();
+  const before = cpuSeconds(pid);
+  const figures = await turn();
+  return { ...figures, cpuSeconds: cpuSeconds(pid) - before };
 }
 
 /**
@@ -148,6 +161,8 @@ function comparison(runs, besideNames = []) {
   const product = meanOf(runs.product);
   const floor = meanOf(runs.floor);
   const result = { product, floor, throughputRatio: ratio(product.rps, floor.rps), turnRatios: turnRatios(runs.product, runs.floor), p99Ratio: ratio(product.p99, floor.p99), runs };
+  // As the throughput ratio reads: the floor's CPU per request over the product's.
+  if (product.cpuUsPerRequest && floor.cpuUsPerRequest) result.cpuRatio = ratio(floor.cpuUsPerRequest, product.cpuUsPerRequest);
   if (besideNames.length) result.peers = Object.fromEntries(besideNames.map((name) => [name, meanOf(runs[name])]));
   return result;
 }
@@ -161,7 +176,8 @@ function meanOf(runs) {
   const sum = (key) => runs.reduce((total, r) => total + (r[key] ?? 0), 0);
   const mean = (key) => round(sum(key) / runs.length);
   const pooled = runs.every((r) => r.latencies) ? percentilesOf(runs.flatMap((r) => [...r.latencies])) : { p50: mean('p50'), p99: mean('p99') };
-  return { rps: mean('rps'), ...pooled, requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx') };
+  const cpu = runs.every((r) => r.cpuSeconds !== undefined) && sum('requests') > 0 ? { cpuUsPerRequest: Math.round((sum('cpuSeconds') * 1e6) / sum('requests')) } : {};
+  return { rps: mean('rps'), ...pooled, requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), ...cpu };
 }
 
 function percentilesOf(latencies) {

@@ -72,6 +72,13 @@ describe('bench scripts', () => {
     }
     expect(r.guarded.product.non2xx).toBe(0);
     expect(r.guarded.floor.non2xx).toBe(0);
+    // Each measured server's CPU per request, read from /proc around its turns.
+    for (const comparison of [r.refresh['4'], r.guarded]) {
+      expect(comparison.product.cpuUsPerRequest).toBeGreaterThan(0);
+      expect(comparison.floor.cpuUsPerRequest).toBeGreaterThan(0);
+      expect(comparison.cpuRatio).toBeCloseTo(comparison.floor.cpuUsPerRequest / comparison.product.cpuUsPerRequest, 1);
+      expect(comparison.peers['floor in Nest'].cpuUsPerRequest).toBeGreaterThan(0);
+    }
     expect(r.login.product.rps).toBeGreaterThan(0);
     expect(r.loginParity.unknownEmail.rps).toBeGreaterThan(0);
     expect(r.rowsAtScale).toBeGreaterThanOrEqual(12000);
