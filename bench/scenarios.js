@@ -120,7 +120,10 @@ async function withServerCpu(side, turn) {
   if (pid === undefined) return turn();
   const before = cpuSeconds(pid);
   const figures = await turn();
-  return { ...figures, cpuSeconds: cpuSeconds(pid) - before };
+  // The turn's own object, not a copy: refreshLoad's raw latencies ride on it, not enumerable,
+  // and meanOf pools them.
+  figures.cpuSeconds = cpuSeconds(pid) - before;
+  return figures;
 }
 
 /**
@@ -175,9 +178,11 @@ function comparison(runs, besideNames = []) {
 function meanOf(runs) {
   const sum = (key) => runs.reduce((total, r) => total + (r[key] ?? 0), 0);
   const mean = (key) => round(sum(key) / runs.length);
-  const pooled = runs.every((r) => r.latencies) ? percentilesOf(runs.flatMap((r) => [...r.latencies])) : { p50: mean('p50'), p99: mean('p99') };
+  const percentiles = runs.every((r) => r.latencies)
+    ? { ...percentilesOf(runs.flatMap((r) => [...r.latencies])), percentilesOver: 'requests' }
+    : { p50: mean('p50'), p99: mean('p99'), percentilesOver: 'turns' };
   const cpu = runs.every((r) => r.cpuSeconds !== undefined) && sum('requests') > 0 ? { cpuUsPerRequest: Math.round((sum('cpuSeconds') * 1e6) / sum('requests')) } : {};
-  return { rps: mean('rps'), ...pooled, requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), ...cpu };
+  return { rps: mean('rps'), ...percentiles, requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), ...cpu };
 }
 
 function percentilesOf(latencies) {

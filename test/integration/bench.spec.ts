@@ -72,6 +72,8 @@ describe('bench scripts', () => {
     }
     expect(r.guarded.product.non2xx).toBe(0);
     expect(r.guarded.floor.non2xx).toBe(0);
+    // Refresh latencies are pooled over all the turns' requests; autocannon keeps only its own percentiles.
+    expect([r.refresh['4'].product.percentilesOver, r.refresh['4'].floor.percentilesOver, r.guarded.product.percentilesOver]).toEqual(['requests', 'requests', 'turns']);
     // Each measured server's CPU per request, read from /proc around its turns.
     for (const comparison of [r.refresh['4'], r.guarded]) {
       expect(comparison.product.cpuUsPerRequest).toBeGreaterThan(0);
