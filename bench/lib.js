@@ -70,9 +70,16 @@ function appEnv(databaseUrl, port, extra = {}) {
   };
 }
 
+/**
+ * BENCH_NODE_FLAGS: Node/V8 options for every server the bench starts (product, floor, rungs
+ * and peers alike), to measure an operator's knob such as `--flush-baseline-code` without
+ * favouring one side. Unset, every server runs with Node's defaults.
+ */
+const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 /** Starts `node dist/main.js` (or `script`); resolves once /health answers 200. */
 async function startApi({ databaseUrl, port, cpus, env = {}, nodeArgs = [], script = path.join(ROOT, 'dist', 'main.js') }) {
-  const [cmd, args] = pinned(cpus, process.execPath, [...nodeArgs, script]);
+  const [cmd, args] = pinned(cpus, process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, script]);
   // The server's log lines go to stderr: stdout carries only the bench's JSON result.
   const child = spawn(cmd, args, { env: appEnv(databaseUrl, port, env), stdio: ['ignore', 2, 2] });
   const deadline = Date.now() + 30000;
@@ -211,7 +218,14 @@ const round = (n) => Math.round(n * 100) / 100;
 
 function machine() {
   const os = require('node:os');
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version, taskset: hasTaskset };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    taskset: hasTaskset,
+    serverNodeFlags: SERVER_NODE_FLAGS,
+  };
 }
 
 /**

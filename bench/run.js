@@ -38,6 +38,8 @@ function memoryRows(memory) {
 async function main() {
   const only = process.argv.slice(2);
   const results = { date: new Date().toISOString(), machine: machine(), scenarios: {} };
+  const flags = results.machine.serverNodeFlags;
+  if (flags.length) console.error(`every server runs with BENCH_NODE_FLAGS: ${flags.join(' ')}`);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${results.date.slice(0, 19).replace(/:/g, '-')}.json`);
@@ -60,8 +62,8 @@ async function main() {
   console.error(`removed ${await dropRedisKeys()} Redis keys of this run`);
   const chart = path.join(dir, `${path.basename(file, '.json')}.svg`);
   fs.writeFileSync(chart, throughputChart(results));
-  // A full run also refreshes the chart BENCHMARKS.md shows.
-  if (!only.length && !failed) fs.writeFileSync(path.join(__dirname, '..', 'docs', 'benchmarks.svg'), throughputChart(results));
+  // A full run with Node's defaults also refreshes the chart BENCHMARKS.md shows.
+  if (!only.length && !failed && !flags.length) fs.writeFileSync(path.join(__dirname, '..', 'docs', 'benchmarks.svg'), throughputChart(results));
   console.log(table(results));
   console.error(`chart ${path.relative(process.cwd(), chart)}`);
   console.error(`written ${path.relative(process.cwd(), file)}`);
@@ -80,6 +82,8 @@ const peerRows = (name, r) =>
 
 function table(results) {
   const lines = [];
+  const flags = results.machine.serverNodeFlags ?? [];
+  if (flags.length) lines.push(`Every server (product, floor, rungs, peers) ran with \`${flags.join(' ')}\` (BENCH_NODE_FLAGS).`, '');
   const core = results.scenarios.core;
   if (core && !core.error) {
     lines.push(

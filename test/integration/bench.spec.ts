@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
@@ -42,6 +44,23 @@ describe('bench scripts', () => {
     expect(r.newEmail.requests).toBe(3);
     expect(r.takenEmail.requests).toBe(3);
     expect(r.distinctBodies).toBe(1);
+  }, 60000);
+
+  it('BENCH_NODE_FLAGS reaches the servers a scenario starts', async () => {
+    // A preload the flags name writes each server's Node options where the test can read them.
+    const dir = mkdtempSync(join(tmpdir(), 'bench-flags-'));
+    const preload = join(dir, 'record-flags.js');
+    const record = join(dir, 'servers.jsonl');
+    writeFileSync(preload, `require('node:fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify(process.execArgv) + '\\n');`);
+    try {
+      const r = await runScript('registration.js', { BENCH_REGISTRATION_ROUNDS: '1', BENCH_NODE_FLAGS: `--stack-trace-limit=17 --require ${preload}` });
+      expect(r.newEmail.requests).toBe(1);
+      const servers = readFileSync(record, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      expect(servers).toHaveLength(1);
+      expect(servers[0].slice(0, 3)).toEqual(['--stack-trace-limit=17', '--require', preload]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60000);
 
   it('run every product-vs-floor scenario end to end', async () => {
