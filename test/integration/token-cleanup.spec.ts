@@ -2,7 +2,9 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { CLEANUP_JOB_NAME, CleanupResult, TokenCleanupService } from '../../src/auth/cleanup/token-cleanup.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { createIsolatedDatabase, dropDatabase } from '../support/isolated-database';
@@ -153,6 +155,30 @@ describe('TokenCleanupService', () => {
     const winner = results.find((r) => r.status === 'done')!;
     expect(done(winner).refresh_tokens.deleted).toBe(5_000);
     expect(await t.prisma.refreshToken.count()).toBe(1);
+  });
+
+  it('never waits for a row a request holds: it skips the row and the next run deletes it', async () => {
+    const { userId } = await seedUser(t);
+    const sessionId = await seedSession(t, userId, 'live');
+    const held = await seedToken(t, { userId, sessionId }, 'expired');
+    await seedToken(t, { userId, sessionId }, 'revoked');
+    // Another connection revokes the expired token as a logout does, and has not committed yet.
+    const request = new Client({ connectionString: db.url });
+    await request.connect();
+    try {
+      await request.query('BEGIN');
+      await request.query('UPDATE refresh_tokens SET revoked = true, revoked_at = now() WHERE id = $1', [held]);
+      // A purge that waited for the row would wait until that transaction ends, which comes only after.
+      const first = await Promise.race([t.app.get(TokenCleanupService).run(), sleep(10_000, 'waited for the locked row', { ref: false })]);
+      expect(first).toEqual(expect.objectContaining({ status: 'done' }));
+      expect(done(first as CleanupResult).refresh_tokens.deleted).toBe(1);
+      expect((await t.prisma.refreshToken.findMany()).map((r) => r.id)).toEqual([held]);
+      await request.query('COMMIT');
+    } finally {
+      await request.end();
+    }
+    expect(done(await t.app.get(TokenCleanupService).run()).refresh_tokens.deleted).toBe(1);
+    expect(await t.prisma.refreshToken.count()).toBe(0);
   });
 
   it('claims each schedule tick once across instances', async () => {
