@@ -4,8 +4,8 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const DOCS = ['README.md', 'SECURITY.md', 'BENCHMARKS.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const TOP = '(?:src|test|bench|scripts|docs|examples|prisma|\\.ci)';
-/** A repository path as the docs write it: `src/…`, a Markdown link target, a file at the root. */
-const PATH = new RegExp(`(?<![\\w./…-])(${TOP}/[\\w./-]*[\\w-]|[\\w-]+\\.(?:md|json|yml|ts|js))(?![\\w/<*…])`, 'g');
+/** A repository path as the docs write it: `src/…`, a Markdown link target, a file at the root; not a scoped package (`@prisma/client`). */
+const PATH = new RegExp(`(?<![\\w./…@-])(${TOP}/[\\w./-]*[\\w-]|[\\w-]+\\.(?:md|json|yml|ts|js))(?![\\w/<*…])`, 'g');
 
 /** Every path a document names, relative to the repository root (links are relative to the document). */
 function pathsNamedIn(doc: string): string[] {
