@@ -78,8 +78,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
 
   /**
    * One bounded DELETE, for the cleanup job's purges. `FOR UPDATE SKIP LOCKED` never waits for a
-   * row a live request holds (a rotation in flight), and each statement commits on its own, so
-   * no lock outlives a batch. `table` is a repository's constant, never input.
+   * row a request's transaction holds (a logout revoking it): the next run takes that row. Each
+   * statement commits on its own, so no lock outlives a batch. `table` is a repository's
+   * constant, never input.
    */
   deleteBatch(table: 'refresh_tokens' | 'password_resets' | 'sessions' | 'email_verifications', where: Prisma.Sql, limit: number): Promise<number> {
     const t = Prisma.raw(table);

@@ -39,7 +39,7 @@ export type CleanupResult =
  * password resets and email verifications, and dead sessions (past their absolute limit, without any token, or ended
  * longer ago than an access token lives, so a lost Redis marker can still be rebuilt). Runs on
  * REFRESH_TOKEN_CLEANUP_CRON (not under NODE_ENV=test), on one instance per tick, in bounded
- * batches that never wait for a row a live refresh holds. The Redis blacklist needs no purge:
+ * batches that never wait for a row a request holds. The Redis blacklist needs no purge:
  * every key there expires by itself.
  */
 @Injectable()
