@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { PreparedStatements } from './prepared-statements';
 import { PrismaService } from './prisma.service';
 
 @Global()
-@Module({ providers: [PrismaService], exports: [PrismaService] })
+@Module({ providers: [PreparedStatements, PrismaService], exports: [PreparedStatements, PrismaService] })
 export class PrismaModule {}

@@ -1,37 +1,21 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
 import { forgetModules } from '../common/module-cache';
-import { databaseConfig, DatabaseConfig } from '../config/database.config';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
-
-/** A statement Postgres parses and plans once per connection, then runs by name. */
-export interface PreparedStatement {
-  name: string;
-  text: string;
-}
+import { PreparedStatements } from './prepared-statements';
 
 /** Prisma's query compiler ships as wasm inside a JS module, one base64 string (2.3 MiB). */
 const QUERY_COMPILER_SOURCE = /[\\/]@prisma[\\/]client[\\/]runtime[\\/]query_compiler_[^\\/]*\.wasm-base64\.js$/;
 
-const firstRow = <T>(result: { rows: unknown[] }): T | null => (result.rows[0] as T | undefined) ?? null;
-
-/** The one way into Postgres. Prisma 7 has no native engine: it talks through `pg`. */
+/**
+ * Prisma's client for every query but the per-request statements (PreparedStatements). Prisma 7
+ * has no native engine: it talks through `pg`, on the pool PreparedStatements owns, and ends that
+ * pool when it disconnects.
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
-  private readonly pool: Pool;
-  private readonly namedStatements: boolean;
-
-  constructor(@Inject(databaseConfig.KEY) config: DatabaseConfig) {
-    const pool = new Pool({
-      connectionString: config.url,
-      // Fail fast instead of queueing forever when Postgres is gone; callers answer 503.
-      connectionTimeoutMillis: 3000,
-      max: config.poolSize,
-    });
-    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-    this.pool = pool;
-    this.namedStatements = config.namedStatements;
+  constructor(statements: PreparedStatements) {
+    super({ adapter: new PrismaPg(statements.pool, { disposeExternalPool: true }) });
   }
 
   async onModuleInit(): Promise<void> {
@@ -43,23 +27,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
-  }
-
-  /**
-   * Runs a statement of every request (rotation, login, the guarded user lookup) on the pool
-   * Prisma's adapter uses, skipping Prisma's query interpreter. Named, Postgres parses and plans
-   * it once per connection, a fifth of a guarded request's CPU (BENCHMARKS.md); but a named
-   * statement lives on one server connection, which a transaction pooler does not pin to us
-   * (`prepared statement "…" already exists`), so with `namedStatements` off it goes unnamed.
-   * Returns the statement's first row (null: none), as `pg` parses it (timestamptz → Date, uuid →
-   * string). Not an async function, nor are its callers on the hot paths: each async layer costs
-   * every request a promise and a microtask (BENCHMARKS.md, "Decisions").
-   */
-  preparedRow<T>(statement: PreparedStatement, values: unknown[]): Promise<T | null> {
-    const query = this.namedStatements
-      ? this.pool.query({ name: statement.name, text: statement.text, values })
-      : this.pool.query(statement.text, values);
-    return query.then(firstRow<T>);
   }
 
   /**

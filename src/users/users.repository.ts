@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
-import type { PreparedStatement } from '../prisma/prisma.service';
+import { PreparedStatement, PreparedStatements } from '../prisma/prepared-statements';
 import { PrismaService } from '../prisma/prisma.service';
 import { UserDto } from './dto/user.dto';
 
@@ -51,7 +51,10 @@ export interface VerifiedPassword {
  */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /** The new account, or null when the email is taken (the unique index decides, races included). */
   async create(email: string, passwordHash: string): Promise<UserDto | null> {
@@ -66,7 +69,7 @@ export class UsersRepository {
 
   /** On every login: a prepared statement, like the other per-request lookups. */
   findCredentials(email: string): Promise<Credentials | null> {
-    return this.prisma.preparedRow<Credentials>(FIND_CREDENTIALS, [email]);
+    return this.statements.firstRow<Credentials>(FIND_CREDENTIALS, [email]);
   }
 
   findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {
@@ -80,7 +83,7 @@ export class UsersRepository {
 
   /** On every guarded `/auth/me`: a prepared statement (measured in BENCHMARKS.md). */
   findById(id: string): Promise<UserDto | null> {
-    return this.prisma.preparedRow<UserDto>(FIND_PUBLIC_USER, [id]);
+    return this.statements.firstRow<UserDto>(FIND_PUBLIC_USER, [id]);
   }
 
   /**

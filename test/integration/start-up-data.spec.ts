@@ -18,7 +18,8 @@ describe('start-up data the API lets go of (the production build, a fresh proces
   it("Prisma's query compiler source (base64 wasm) once connected; model queries still run", async () => {
     const result = await run(`
       const { PrismaService } = require('./dist/prisma/prisma.service');
-      const prisma = new PrismaService({ url: process.env.DATABASE_URL, poolSize: 2, namedStatements: true });
+      const { PreparedStatements } = require('./dist/prisma/prepared-statements');
+      const prisma = new PrismaService(new PreparedStatements({ url: process.env.DATABASE_URL, poolSize: 2, namedStatements: true }));
       await prisma.onModuleInit();
       const users = await prisma.user.count();
       const sessions = await prisma.session.findMany({ take: 1, select: { id: true } });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
-import type { PreparedStatement } from '../../prisma/prisma.service';
+import { PreparedStatement, PreparedStatements } from '../../prisma/prepared-statements';
 import { PrismaService } from '../../prisma/prisma.service';
 import type { ClientContext } from '../client-context.decorator';
 import { PASSWORD_STAMP, VerifiedPassword } from '../../users/users.repository';
@@ -53,7 +53,10 @@ export interface LiveSession {
  */
 @Injectable()
 export class SessionRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /**
    * Opens a session with its first refresh token; `dpopKey` binds it to a DPoP key. Null when
@@ -66,7 +69,7 @@ export class SessionRepository {
     ctx: ClientContext,
     dpopKey: string | null,
   ): Promise<IssuedToken | null> {
-    return this.prisma.preparedRow<IssuedToken>(CREATE_SESSION, [
+    return this.statements.firstRow<IssuedToken>(CREATE_SESSION, [
       verified.userId,
       ttl.absolute,
       ctx.userAgent,

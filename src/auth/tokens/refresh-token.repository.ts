@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client';
-import type { PreparedStatement } from '../../prisma/prisma.service';
+import { PreparedStatement, PreparedStatements } from '../../prisma/prepared-statements';
 import { PrismaService } from '../../prisma/prisma.service';
 
 export interface IssuedToken {
@@ -64,7 +64,10 @@ export const ROTATE_REFRESH_TOKEN: PreparedStatement = {
  */
 @Injectable()
 export class RefreshTokenRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /**
    * Retires a live token and inserts its successor, atomically, in one round trip. The row lock
@@ -73,7 +76,7 @@ export class RefreshTokenRepository {
    * token_hash would refuse a second successor even if that ever failed.
    */
   rotate(oldHash: Buffer, newHash: Buffer, idleTtl: number, dpopKey: string | null): Promise<RotatedToken | null> {
-    return this.prisma.preparedRow<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl, dpopKey]);
+    return this.statements.firstRow<RotatedToken>(ROTATE_REFRESH_TOKEN, [oldHash, newHash, randomUUID(), idleTtl, dpopKey]);
   }
 
   /** Any token row, live or retired, with the state of its session. */

@@ -27,7 +27,7 @@ export class TokenBlacklistService {
   }
 
   // find, addRotated and isSessionRevoked run on every refresh or guarded request: plain
-  // promise chains, not async functions (see PrismaService.preparedRow).
+  // promise chains, not async functions (see PreparedStatements.firstRow).
   find(hash: Buffer): Promise<BlacklistEntry | null> {
     return this.redis.client.get(blacklistKey(hash)).then(decodeEntry);
   }
