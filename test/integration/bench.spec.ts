@@ -102,6 +102,10 @@ describe('bench scripts', () => {
     }
     expect(r.login.product.rps).toBeGreaterThan(0);
     expect(r.loginParity.unknownEmail.rps).toBeGreaterThan(0);
+    // Parity takes twice a comparison's turns (at least 2 × 2 here), each turn's p50 kept.
+    expect(r.loginParity.turnP50s.wrongPassword).toHaveLength(r.loginParity.turnP50s.unknownEmail.length);
+    expect(r.loginParity.turnP50s.unknownEmail.length).toBeGreaterThanOrEqual(4);
+    expect(Math.min(...r.loginParity.turnP50s.unknownEmail)).toBeGreaterThan(0);
     expect(r.rowsAtScale).toBeGreaterThanOrEqual(12000);
     expect(r.naive.naiveFloor.requests).toBeGreaterThan(0);
     for (const side of ['product', 'floor', 'nestFloor']) {
