@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { machine, dropRedisKeys } = require('./lib');
 const { throughputChart } = require('./chart');
+const { goalRows, goalsOf } = require('./goals');
 
 const progress = require('./progress');
 
@@ -50,6 +51,7 @@ async function main() {
     console.error(`== ${name}`);
     try {
       results.scenarios[name] = await scenario().main();
+      if (name === 'core') results.scenarios.core.goals = goalsOf(results.scenarios.core);
     } catch (err) {
       failed = true;
       results.scenarios[name] = { error: String(err?.stack ?? err) };
@@ -111,6 +113,8 @@ function table(results) {
             ...memoryRows(core.memory),
           ].join('\n')
         : 'Memory soak skipped (BENCH_SOAK_SECONDS=0).',
+      '',
+      ...goalRows(goalsOf(core)),
       '',
     );
   }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { keysWithPrefix } from '../support/redis-keys';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { goalsOf } = require('../../bench/goals') as { goalsOf: (core: unknown) => { goal: string; value: number }[] };
 
 /** Keys left under a bench process's prefixes (`bench:<pid>:`, `bench-cleanup:<pid>:`). */
 async function leftoverKeys(pid: number): Promise<string[]> {
@@ -120,5 +122,9 @@ describe('bench scripts', () => {
       expect(r.memory[side].liveHeapKb).toBeGreaterThan(0);
       expect(r.memory[side].liveHeapKb).toBeLessThan(r.memory[side].heapBeforeGcKb);
     }
+    // bench/run.js reads issue #20's goals from this result: every one is there, as a ratio.
+    const goals = goalsOf(r);
+    expect(goals.map((g) => g.goal)).toHaveLength(7); // one connection count: 2 refresh goals, 5 others
+    for (const g of goals) expect([g.goal, g.value > 0]).toEqual([g.goal, true]);
   }, 240000);
 });

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Issue #20's goals, read from a core run's results: `goalsOf(core)` gives each goal's value in
+// that run and whether it was met (bench/run.js prints them after the core tables). Run alone,
+// it tallies the saved runs, so the "At a glance" figures of BENCHMARKS.md can be recomputed:
+//   node bench/goals.js [--since 2026-12-06T20:12] [--until ISO] [--cpu 'AMD EPYC']
+// Ratios are recomputed from the unrounded figures: a run at 0.8996× or 1.5004× has missed.
+
+/** Each goal: what it reads from a core result (undefined: not measured in that run), and its line. */
+function goalList(core) {
+  const refresh = Object.entries(core.refresh ?? {});
+  const memory = core.memory;
+  const memoryRatio = (key) => memory && memory.product[key].late.meanKb / memory.floor[key].late.meanKb;
+  const parity = core.loginParity;
+  return [
+    ...refresh.map(([c, r]) => ({ goal: `refresh throughput, ${c} conn.`, line: '≥ 0.9×', value: r.product.rps / r.floor.rps, met: (v) => v >= 0.9 })),
+    ...refresh.map(([c, r]) => ({ goal: `refresh p99, ${c} conn.`, line: '≤ 1.3×', value: r.product.p99 / r.floor.p99, met: (v) => v <= 1.3 })),
+    { goal: 'guarded GET /auth/me throughput', line: '≥ 0.9×', value: core.guarded && core.guarded.product.rps / core.guarded.floor.rps, met: (v) => v >= 0.9 },
+    { goal: 'login throughput', line: '≥ 0.9×', value: core.login && core.login.product.rps / core.login.floor.rps, met: (v) => v >= 0.9 },
+    {
+      goal: 'login parity, unknown email ÷ wrong password p50',
+      line: 'within ±10 %',
+      value: parity && parity.unknownEmail.p50 / parity.wrongPassword.p50,
+      met: (v) => v >= 0.9 && v <= 1.1,
+    },
+    { goal: 'RSS under the refresh soak', line: '≤ 1.5×', value: memoryRatio('rss'), met: (v) => v <= 1.5 },
+    { goal: 'V8 heap in use under the refresh soak', line: '≤ 1.5×', value: memoryRatio('heap'), met: (v) => v <= 1.5 },
+  ];
+}
+
+/** The goals this core result measured: `{ goal, line, value, met }`, value the product ÷ the floor. */
+function goalsOf(core) {
+  return goalList(core)
+    .filter((g) => Number.isFinite(g.value))
+    .map(({ goal, line, value, met }) => ({ goal, line, value: Math.round(value * 1000) / 1000, met: met(value) }));
+}
+
+/** Markdown lines for one run's goals (bench/run.js). */
+function goalRows(goals) {
+  const met = goals.filter((g) => g.met).length;
+  return [
+    `Issue #20's goals in this run (product ÷ floor, unrounded): **met ${met} of ${goals.length}**.`,
+    '',
+    '| goal | line | this run | met |',
+    '|---|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${g.line} | ${g.value}× | ${g.met ? 'yes' : '**no**'} |`),
+  ];
+}
+
+/** The saved core runs (bench/results/*.json) between `since` and `until`, oldest first. */
+function savedRuns({ since = '', until = '9999', cpu = '' } = {}) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const dir = path.join(__dirname, 'results');
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => ({ name, results: JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) }))
+    .filter(({ results }) => results.date >= since && results.date < until && results.machine.cpuModel.includes(cpu))
+    .filter(({ results }) => results.scenarios.core && !results.scenarios.core.error)
+    .filter(({ results }) => !(results.machine.serverNodeFlags ?? []).length);
+}
+
+/** Per goal: mean, range and the runs that met it; then the runs that met all, or all but one. */
+function tally(runs) {
+  const perRun = runs.map(({ name, results }) => ({ name, cpu: results.machine.cpuModel, goals: goalsOf(results.scenarios.core) }));
+  const byGoal = new Map();
+  for (const run of perRun) {
+    for (const g of run.goals) {
+      if (!byGoal.has(g.goal)) byGoal.set(g.goal, { line: g.line, values: [], met: 0 });
+      const entry = byGoal.get(g.goal);
+      entry.values.push(g.value);
+      if (g.met) entry.met++;
+    }
+  }
+  const fixed = (v) => v.toFixed(3);
+  const lines = [
+    `${perRun.length} core runs (${perRun.map((r) => r.name.slice(0, 16)).join(', ') || 'none'})`,
+    '',
+    '| goal | line | mean (range) | met in |',
+    '|---|---|---|---|',
+  ];
+  for (const [goal, { line, values, met }] of byGoal) {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    lines.push(`| ${goal} | ${line} | ${fixed(mean)}× (${fixed(Math.min(...values))}–${fixed(Math.max(...values))}) | ${met} of ${values.length} |`);
+  }
+  lines.push('');
+  for (const run of perRun) {
+    const missed = run.goals.filter((g) => !g.met);
+    if (missed.length <= 1) {
+      lines.push(`${run.name.slice(0, 16)} (${run.cpu}): ${missed.length ? `all but ${missed[0].goal} (${missed[0].value}×)` : 'every goal'}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const option = (name) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  console.log(tally(savedRuns({ since: option('since'), until: option('until'), cpu: option('cpu') })));
+}
+
+module.exports = { goalsOf, goalRows, tally };
