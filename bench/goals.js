@@ -61,6 +61,26 @@ function savedRuns({ since = '', until = '9999', cpu = '' } = {}) {
     .filter(({ results }) => !(results.machine.serverNodeFlags ?? []).length);
 }
 
+/**
+ * The throughput goals as the floor's own handlers behind one bare Nest controller meet them
+ * (the rung "floor in Nest"): what Nest's router alone leaves of the floor's throughput.
+ */
+function nestRungGoals(core) {
+  const rung = (comparison) => comparison?.peers?.['floor in Nest'];
+  const rows = [
+    ...Object.entries(core.refresh ?? {}).map(([c, r]) => [`refresh throughput, ${c} conn.`, r]),
+    ['guarded GET /auth/me throughput', core.guarded],
+  ];
+  return rows
+    .filter(([, comparison]) => rung(comparison))
+    .map(([goal, comparison]) => ({ goal, rung: rung(comparison).rps / comparison.floor.rps, product: comparison.product.rps / rung(comparison).rps }));
+}
+
+const meanAndRange = (values) => {
+  const fixed = (v) => v.toFixed(3);
+  return `${fixed(values.reduce((a, b) => a + b, 0) / values.length)}× (${fixed(Math.min(...values))}–${fixed(Math.max(...values))})`;
+};
+
 /** Per goal: mean, range and the runs that met it; then the runs that met all, or all but one. */
 function tally(runs) {
   const perRun = runs.map(({ name, results }) => ({ name, cpu: results.machine.cpuModel, goals: goalsOf(results.scenarios.core) }));
@@ -73,7 +93,6 @@ function tally(runs) {
       if (g.met) entry.met++;
     }
   }
-  const fixed = (v) => v.toFixed(3);
   const lines = [
     `${perRun.length} core runs (${perRun.map((r) => r.name.slice(0, 16)).join(', ') || 'none'})`,
     '',
@@ -81,8 +100,25 @@ function tally(runs) {
     '|---|---|---|---|',
   ];
   for (const [goal, { line, values, met }] of byGoal) {
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    lines.push(`| ${goal} | ${line} | ${fixed(mean)}× (${fixed(Math.min(...values))}–${fixed(Math.max(...values))}) | ${met} of ${values.length} |`);
+    lines.push(`| ${goal} | ${line} | ${meanAndRange(values)} | ${met} of ${values.length} |`);
+  }
+  const rungs = new Map();
+  for (const { results } of runs) {
+    for (const { goal, rung, product } of nestRungGoals(results.scenarios.core)) {
+      if (!rungs.has(goal)) rungs.set(goal, { rung: [], product: [] });
+      rungs.get(goal).rung.push(rung);
+      rungs.get(goal).product.push(product);
+    }
+  }
+  if (rungs.size) {
+    lines.push(
+      '',
+      "The floor's handlers behind one bare Nest controller (the rung \"floor in Nest\"), same runs:",
+      '',
+      '| goal | rung ÷ floor | rung at ≥ 0.9× in | product ÷ rung |',
+      '|---|---|---|---|',
+      ...[...rungs].map(([goal, r]) => `| ${goal} | ${meanAndRange(r.rung)} | ${r.rung.filter((v) => v >= 0.9).length} of ${r.rung.length} | ${meanAndRange(r.product)} |`),
+    );
   }
   lines.push('');
   for (const run of perRun) {

@@ -1,9 +1,10 @@
 // Issue #20's goals as the bench reads them from a core run (bench/goals.js): each compared on
 // the unrounded ratio, so a run just past a line does not pass on rounding.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { goalsOf, goalRows } = require('../../bench/goals') as {
+const { goalsOf, goalRows, tally } = require('../../bench/goals') as {
   goalsOf: (core: unknown) => { goal: string; line: string; value: number; met: boolean }[];
   goalRows: (goals: unknown[]) => string[];
+  tally: (runs: { name: string; results: unknown }[]) => string;
 };
 
 const side = (rps: number, p99: number) => ({ rps, p99 });
@@ -61,5 +62,20 @@ describe('bench goals', () => {
     expect(goals).toHaveLength(6);
     expect(goalRows(goals)[0]).toContain('met 5 of 6');
     expect(goalRows(goals).filter((line) => line.endsWith('| **no** |'))).toHaveLength(1);
+  });
+
+  it('tallies saved runs: met counts, the runs within one goal, and the Nest rung beside the floor', () => {
+    const run = (name: string, core: unknown) => ({ name, results: { machine: { cpuModel: 'Test CPU' }, scenarios: { core } } });
+    const withRung = (product: number, rung: number) => ({ product: side(product, 1), floor: side(1000, 1), peers: { 'floor in Nest': side(rung, 1) } });
+    const text = tally([
+      run('2026-12-01T00-00-00.json', coreResult({ guarded: withRung(950, 850) })),
+      run('2026-12-02T00-00-00.json', coreResult({ guarded: withRung(800, 800) })),
+      run('2026-12-03T00-00-00.json', coreResult({ guarded: withRung(800, 800), login: { product: side(5, 1), floor: side(10, 1) } })),
+    ]);
+    expect(text).toContain('| guarded GET /auth/me throughput | ≥ 0.9× | 0.850× (0.800–0.950) | 1 of 3 |');
+    expect(text).toContain('| guarded GET /auth/me throughput | 0.817× (0.800–0.850) | 0 of 3 | 1.039× (1.000–1.118) |');
+    expect(text).toContain('2026-12-01T00-00 (Test CPU): every goal');
+    expect(text).toContain('2026-12-02T00-00 (Test CPU): all but guarded GET /auth/me throughput (0.8×)');
+    expect(text).not.toContain('2026-12-03T00-00 (Test CPU)'); // missed two: guarded and login
   });
 });
