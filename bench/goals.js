@@ -4,6 +4,8 @@
 // it tallies the saved runs, so the "At a glance" figures of BENCHMARKS.md can be recomputed:
 //   node bench/goals.js [--since 2026-12-06T20:12] [--until ISO] [--cpu 'AMD EPYC']
 // Ratios are recomputed from the unrounded figures: a run at 0.8996× or 1.5004× has missed.
+// Beside each goal's met count, the 95 % interval of its mean over the runs says whether the
+// product meets it on average, misses it, or sits on its line (the runs scatter with the machine).
 
 /** Each goal: what it reads from a core result (undefined: not measured in that run), and its line. */
 function goalList(core) {
@@ -79,18 +81,52 @@ function nestRungGoals(core) {
     .map(([goal, comparison]) => ({ goal, rung: rung(comparison).rps / comparison.floor.rps, product: comparison.product.rps / rung(comparison).rps }));
 }
 
-const meanAndRange = (values) => {
-  const fixed = (v) => v.toFixed(3);
-  return `${fixed(values.reduce((a, b) => a + b, 0) / values.length)}× (${fixed(Math.min(...values))}–${fixed(Math.max(...values))})`;
-};
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+const fixed = (v) => v.toFixed(3);
+const meanAndRange = (values) => `${fixed(mean(values))}× (${fixed(Math.min(...values))}–${fixed(Math.max(...values))})`;
+
+/** Student's t 97.5 % quantiles for 2 to 9 degrees of freedom. */
+const T975_SMALL = [4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262];
+
+/** Student's t 97.5 % quantile for `df` ≥ 2 degrees of freedom (from 10 on Cornish–Fisher's series, within 0.1 %). */
+function tQuantile975(df) {
+  if (df < 10) return T975_SMALL[df - 2];
+  const z = 1.959964;
+  return (
+    z +
+    (z ** 3 + z) / (4 * df) +
+    (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2) +
+    (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3)
+  );
+}
+
+/**
+ * The 95 % interval of a goal's mean over the runs (Student's t, the runs taken as independent
+ * draws of one product's ratio), and where it lies: wholly on the goal's side ("met on
+ * average"), wholly off it ("missed on average"), or across the line. One run's ratio scatters
+ * with the machine; the mean is the product's. Null below three runs.
+ */
+function meanInterval(values, met) {
+  if (values.length < 3) return null;
+  const m = mean(values);
+  const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
+  const half = (tQuantile975(values.length - 1) * sd) / Math.sqrt(values.length);
+  const ends = [m - half, m, m + half].map(met);
+  const verdict = ends.every(Boolean) ? 'met on average' : ends.some(Boolean) ? 'on the line' : 'missed on average';
+  return { low: m - half, high: m + half, verdict };
+}
+
+const intervalText = (interval) => (interval ? `${fixed(interval.low)}–${fixed(interval.high)}×: ${interval.verdict}` : 'fewer than three runs');
 
 /** Per goal: mean, range and the runs that met it; then the runs that met all, or all but one. */
 function tally(runs) {
   const perRun = runs.map(({ name, results }) => ({ name, cpu: results.machine.cpuModel, goals: goalsOf(results.scenarios.core) }));
+  // Each goal's test, to place the interval of its mean (the same for every run).
+  const tests = new Map(runs.flatMap(({ results }) => goalList(results.scenarios.core).map((g) => [g.goal, g.met])));
   const byGoal = new Map();
   for (const run of perRun) {
     for (const g of run.goals) {
-      if (!byGoal.has(g.goal)) byGoal.set(g.goal, { line: g.line, values: [], met: 0 });
+      if (!byGoal.has(g.goal)) byGoal.set(g.goal, { line: g.line, isMet: tests.get(g.goal), values: [], met: 0 });
       const entry = byGoal.get(g.goal);
       entry.values.push(g.value);
       if (g.met) entry.met++;
@@ -99,11 +135,11 @@ function tally(runs) {
   const lines = [
     `${perRun.length} core runs (${perRun.map((r) => r.name.slice(0, 16)).join(', ') || 'none'})`,
     '',
-    '| goal | line | mean (range) | met in |',
-    '|---|---|---|---|',
+    "| goal | line | mean (range) | met in | the mean's 95 % interval |",
+    '|---|---|---|---|---|',
   ];
-  for (const [goal, { line, values, met }] of byGoal) {
-    lines.push(`| ${goal} | ${line} | ${meanAndRange(values)} | ${met} of ${values.length} |`);
+  for (const [goal, { line, isMet, values, met }] of byGoal) {
+    lines.push(`| ${goal} | ${line} | ${meanAndRange(values)} | ${met} of ${values.length} | ${intervalText(meanInterval(values, isMet))} |`);
   }
   const rungs = new Map();
   for (const { results } of runs) {
@@ -118,9 +154,12 @@ function tally(runs) {
       '',
       "The floor's handlers behind one bare Nest controller (the rung \"floor in Nest\"), same runs:",
       '',
-      '| goal | rung ÷ floor | rung at ≥ 0.9× in | product ÷ rung |',
-      '|---|---|---|---|',
-      ...[...rungs].map(([goal, r]) => `| ${goal} | ${meanAndRange(r.rung)} | ${r.rung.filter((v) => v >= 0.9).length} of ${r.rung.length} | ${meanAndRange(r.product)} |`),
+      "| goal | rung ÷ floor | rung at ≥ 0.9× in | the rung's mean, 95 % interval | product ÷ rung |",
+      '|---|---|---|---|---|',
+      ...[...rungs].map(([goal, r]) => {
+        const atLeast09 = (v) => v >= 0.9;
+        return `| ${goal} | ${meanAndRange(r.rung)} | ${r.rung.filter(atLeast09).length} of ${r.rung.length} | ${intervalText(meanInterval(r.rung, atLeast09))} | ${meanAndRange(r.product)} |`;
+      }),
     );
   }
   lines.push('');

@@ -72,10 +72,34 @@ describe('bench goals', () => {
       run('2026-12-02T00-00-00.json', coreResult({ guarded: withRung(800, 800) })),
       run('2026-12-03T00-00-00.json', coreResult({ guarded: withRung(800, 800), login: { product: side(5, 1), floor: side(10, 1) } })),
     ]);
-    expect(text).toContain('| guarded GET /auth/me throughput | ≥ 0.9× | 0.850× (0.800–0.950) | 1 of 3 |');
-    expect(text).toContain('| guarded GET /auth/me throughput | 0.817× (0.800–0.850) | 0 of 3 | 1.039× (1.000–1.118) |');
+    // Mean 0.85, standard deviation 0.0866, t(2) 4.303: 0.85 ± 0.215.
+    expect(text).toContain('| guarded GET /auth/me throughput | ≥ 0.9× | 0.850× (0.800–0.950) | 1 of 3 | 0.635–1.065×: on the line |');
+    expect(text).toContain('| guarded GET /auth/me throughput | 0.817× (0.800–0.850) | 0 of 3 | 0.745–0.888×: missed on average | 1.039× (1.000–1.118) |');
     expect(text).toContain('2026-12-01T00-00 (Test CPU): every goal');
     expect(text).toContain('2026-12-02T00-00 (Test CPU): all but guarded GET /auth/me throughput (0.8×)');
     expect(text).not.toContain('2026-12-03T00-00 (Test CPU)'); // missed two: guarded and login
+  });
+
+  it("places each goal's mean by its 95 % interval: met, missed or on the line", () => {
+    const run = (i: number, guarded: number, heapKb: number) => ({
+      name: `2026-12-0${i}T00-00-00.json`,
+      results: {
+        machine: { cpuModel: 'Test CPU' },
+        scenarios: { core: coreResult({ guarded: { product: side(guarded, 1), floor: side(1000, 1) }, memory: { product: memorySide(120, heapKb), floor: memorySide(100, 100) } }) },
+      },
+    });
+    const rowOf = (text: string, goal: string) => text.split('\n').find((line) => line.startsWith(`| ${goal} |`));
+    // Guarded 0.93, 0.94, 0.95, 0.96 (mean 0.945, sd 0.0129, t(3) 3.182): 0.924–0.966, every one met.
+    // Heap in use 1.49, 1.51, 1.49, 1.51: met in half, the interval across 1.5.
+    const text = tally([run(1, 930, 149), run(2, 940, 151), run(3, 950, 149), run(4, 960, 151)]);
+    expect(rowOf(text, 'guarded GET /auth/me throughput')).toContain('| 4 of 4 | 0.924–0.966×: met on average |');
+    expect(rowOf(text, 'V8 heap in use under the refresh soak')).toMatch(/\| 2 of 4 \| 1\.48\d–1\.51\d×: on the line \|$/);
+    // Two runs just over the guarded line and two well under: met in half, missed on average.
+    const missed = tally([run(1, 901, 150), run(2, 902, 150), run(3, 800, 150), run(4, 790, 150)]);
+    expect(rowOf(missed, 'guarded GET /auth/me throughput')).toMatch(/\| 2 of 4 \| 0\.7\d\d–0\.9\d\d×: on the line \|$/);
+    // 0.86, 0.85, 0.87 (sd 0.01, t(2) 4.303): 0.835–0.885, wholly under the line.
+    const below = tally([run(1, 860, 150), run(2, 850, 150), run(3, 870, 150)]);
+    expect(rowOf(below, 'guarded GET /auth/me throughput')).toContain('| 0 of 3 | 0.835–0.885×: missed on average |');
+    expect(tally([run(1, 930, 150), run(2, 940, 150)])).toContain('| 2 of 2 | fewer than three runs |');
   });
 });
