@@ -94,9 +94,10 @@ describe('bench goals', () => {
     const text = tally([run(1, 930, 149), run(2, 940, 151), run(3, 950, 149), run(4, 960, 151)]);
     expect(rowOf(text, 'guarded GET /auth/me throughput')).toContain('| 4 of 4 | 0.924–0.966×: met on average |');
     expect(rowOf(text, 'V8 heap in use under the refresh soak')).toMatch(/\| 2 of 4 \| 1\.48\d–1\.51\d×: on the line \|$/);
-    // Two runs just over the guarded line and two well under: met in half, missed on average.
-    const missed = tally([run(1, 901, 150), run(2, 902, 150), run(3, 800, 150), run(4, 790, 150)]);
-    expect(rowOf(missed, 'guarded GET /auth/me throughput')).toMatch(/\| 2 of 4 \| 0\.7\d\d–0\.9\d\d×: on the line \|$/);
+    // Two runs just over the guarded line and two well under: met in half, a mean (0.848) under
+    // the line, but so scattered that its interval (0.750–0.946) crosses it: on the line.
+    const scattered = tally([run(1, 901, 150), run(2, 902, 150), run(3, 800, 150), run(4, 790, 150)]);
+    expect(rowOf(scattered, 'guarded GET /auth/me throughput')).toMatch(/\| 2 of 4 \| 0\.7\d\d–0\.9\d\d×: on the line \|$/);
     // 0.86, 0.85, 0.87 (sd 0.01, t(2) 4.303): 0.835–0.885, wholly under the line.
     const below = tally([run(1, 860, 150), run(2, 850, 150), run(3, 870, 150)]);
     expect(rowOf(below, 'guarded GET /auth/me throughput')).toContain('| 0 of 3 | 0.835–0.885×: missed on average |');
