@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger as Pino } from 'pino';
@@ -51,16 +51,22 @@ function trackConnections(server: Server, shuttingDown: () => boolean): Map<Sock
     connections.set(socket, { inFlight: 0, served: 0 });
     socket.once('close', () => connections.delete(socket));
   });
-  server.on('request', (req, res) => {
+  // One listener function for every response rather than a closure per request: this runs on
+  // every request of the process.
+  function onResponseClosed(this: ServerResponse): void {
+    const socket = this.req.socket;
+    const state = connections.get(socket);
+    if (!state) return; // the connection closed first
+    state.inFlight--;
+    state.served++;
+    if (shuttingDown() && state.inFlight === 0) socket.end();
+  }
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const state = connections.get(req.socket);
     if (!state) return;
     state.inFlight++;
     if (shuttingDown()) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      state.inFlight--;
-      state.served++;
-      if (shuttingDown() && state.inFlight === 0) req.socket.end();
-    });
+    res.on('close', onResponseClosed);
   });
   return connections;
 }

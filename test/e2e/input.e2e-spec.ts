@@ -100,11 +100,16 @@ describe('bad input', () => {
       expect([i, res.status]).toEqual([i, 401]);
       expectErrorShape(res.body, 401);
     }
-    for (const header of ['', 'Bearer', 'Basic abc', `bearer  ${s.accessToken}`, s.accessToken]) {
+    const malformed = ['', 'Bearer', 'Bearer ', 'Basic abc', `bearer  ${s.accessToken}`, `Bearer ${s.accessToken} x`, `Bearer ${s.accessToken}.x`, `Bearer\t${s.accessToken}`, `Token ${s.accessToken}`, s.accessToken];
+    for (const header of malformed) {
       const res = await t.http().get('/auth/me').set('Authorization', header);
-      expect(res.status).toBe(401);
+      expect([header, res.status]).toEqual([header, 401]);
+      expectErrorShape(res.body, 401);
     }
-    await t.http().get('/auth/me').set('Authorization', `Bearer ${s.accessToken}`).expect(200, { id: s.userId, email: s.email, emailVerified: false, mfaEnabled: false });
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      await t.http().get('/auth/me').set('Authorization', `${scheme} ${s.accessToken}`).expect(200, { id: s.userId, email: s.email, emailVerified: false, mfaEnabled: false });
+    }
   });
 
   it('writes no iss or aud into access tokens unless configured', async () => {
