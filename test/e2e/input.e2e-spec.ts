@@ -101,9 +101,9 @@ describe('bad input', () => {
       expectErrorShape(res.body, 401);
     }
     const malformed = ['', 'Bearer', 'Bearer ', 'Basic abc', `bearer  ${s.accessToken}`, `Bearer ${s.accessToken} x`, `Bearer ${s.accessToken}.x`, `Bearer\t${s.accessToken}`, `Token ${s.accessToken}`, s.accessToken];
-    for (const header of malformed) {
+    for (const [i, header] of malformed.entries()) {
       const res = await t.http().get('/auth/me').set('Authorization', header);
-      expect([header, res.status]).toEqual([header, 401]);
+      expect([i, res.status]).toEqual([i, 401]);
       expectErrorShape(res.body, 401);
     }
     // The scheme is case-insensitive (RFC 9110 §11.1).

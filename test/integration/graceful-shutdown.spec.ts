@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import http from 'node:http';
 import { AppProcess, startAppProcess } from '../support/app-process';
 import { PASSWORD, sleep, uniqueEmail } from '../support/test-app';
@@ -74,4 +75,24 @@ describe('graceful shutdown (SIGTERM to a production-build child process)', () =
     const successors = outcomes.slice(24).map((o) => o.body.refreshToken);
     expect(new Set(successors).size).toBe(8);
   });
+
+  it('ends a keep-alive connection that sits idle after its response at once, not after the grace period', async () => {
+    app = await startAppProcess({ SHUTDOWN_GRACE_MS: '20000' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: app.port, path: '/health/live', agent }, (res) => res.resume().on('end', () => resolve(res.statusCode))).on('error', reject);
+    });
+    expect(status).toBe(200);
+    const [idle] = Object.values(agent.freeSockets).flat();
+    expect(idle).toBeDefined();
+    const closed = once(idle!, 'close');
+    const signalledAt = Date.now();
+    app.child.kill('SIGTERM');
+    await closed;
+    expect(await app.exited).toBe(0);
+    // The server knows the connection served a request and has none in flight: it ends it and
+    // exits. Had it lost count, the idle socket would hold the exit for the whole 20 s.
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    agent.destroy();
+  }, 40_000);
 });

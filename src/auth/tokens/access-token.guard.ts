@@ -27,10 +27,10 @@ interface Credentials {
  */
 function credentialsOf(header: string | undefined): Credentials | null {
   const space = header === undefined ? -1 : header.indexOf(' ');
-  if (space === -1) return null;
-  const scheme = header!.slice(0, space).toLowerCase();
+  if (header === undefined || space === -1) return null;
+  const scheme = header.slice(0, space).toLowerCase();
   if (scheme !== 'bearer' && scheme !== 'dpop') return null;
-  return { asDpop: scheme === 'dpop', token: header!.slice(space + 1) };
+  return { asDpop: scheme === 'dpop', token: header.slice(space + 1) };
 }
 
 /**
