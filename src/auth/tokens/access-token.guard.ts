@@ -26,8 +26,9 @@ interface Credentials {
  * this (BENCHMARKS.md, "Guard and shutdown hook, trimmed").
  */
 function credentialsOf(header: string | undefined): Credentials | null {
-  const space = header === undefined ? -1 : header.indexOf(' ');
-  if (header === undefined || space === -1) return null;
+  if (header === undefined) return null;
+  const space = header.indexOf(' ');
+  if (space === -1) return null;
   const scheme = header.slice(0, space).toLowerCase();
   if (scheme !== 'bearer' && scheme !== 'dpop') return null;
   return { asDpop: scheme === 'dpop', token: header.slice(space + 1) };
